@@ -1,0 +1,40 @@
+# Two commands on a fresh machine:  make run   and   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORES  ?= 8
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint dryrun report clean venv
+
+venv: $(STAMP)
+
+# (Re)create the virtualenv whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run the whole workflow on the embedded demo world (or on the inputs named in config.yaml)
+run: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores $(CORES)
+
+## run the test suite
+test: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
+
+dryrun: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -n --cores $(CORES)
+
+## snakemake's own HTML report with every figure and its caption
+report: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --report reports/workflow_report.html
+
+clean:
+	rm -rf results/* reports/*.html .snakemake logs
+	touch results/.gitkeep

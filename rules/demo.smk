@@ -1,0 +1,18 @@
+rule demo_world:
+    """Generate the embedded synthetic demo world (a raw extract on real geography)."""
+    output:
+        "results/demo/raw_extract.parquet",
+    params:
+        demo=config["demo"],
+        min_population=config["gazetteer"]["min_population"],
+    log:
+        "logs/demo_world.log",
+    benchmark:
+        "results/benchmarks/demo_world.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/demo_world.py"

@@ -1,0 +1,23 @@
+rule extract:
+    """Validate raw extracts into the canonical record table; rejects keep a reason."""
+    input:
+        [e["path"] for e in extract_inputs()],
+    output:
+        records="results/extract/records.parquet",
+        rejects="results/extract/rejects.parquet",
+        accounting="results/extract/accounting.csv",
+    params:
+        inputs=extract_inputs(),
+        counting=config["counting"],
+        on_bad_row=config["on_bad_row"],
+    log:
+        "logs/extract.log",
+    benchmark:
+        "results/benchmarks/extract.tsv"
+    threads: 1
+    resources:
+        mem_mb=8000,
+    conda:
+        ENV
+    script:
+        "../scripts/extract.py"

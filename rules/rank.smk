@@ -1,0 +1,49 @@
+rule rank:
+    """Shares, score, rank, previous rank, growth and top organizations of a variant."""
+    input:
+        locations="results/locations/locations.parquet",
+        organizations="results/locations/organizations.parquet",
+        membership="results/cluster/{variant}/membership.parquet",
+        clusters="results/cluster/{variant}/clusters.parquet",
+    output:
+        csv="results/ranking/{variant}/clusters.csv",
+        parquet="results/ranking/{variant}/clusters.parquet",
+    params:
+        sources=lambda wc: dict(variant_sources(wc.variant)),
+        attach_km=config["merge"]["attach_km"],
+    log:
+        "logs/rank/{variant}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/rank.py"
+
+
+rule compare_variants:
+    """Match clusters across two variants and compare their ranks."""
+    input:
+        rank_a="results/ranking/{a}/clusters.parquet",
+        rank_b="results/ranking/{b}/clusters.parquet",
+        membership_a="results/cluster/{a}/membership.parquet",
+        membership_b="results/cluster/{b}/membership.parquet",
+        locations="results/locations/locations.parquet",
+    output:
+        table="results/compare/{a}_vs_{b}.csv",
+        summary="results/compare/{a}_vs_{b}_summary.json",
+    wildcard_constraints:
+        a="|".join(VARIANTS),
+        b="|".join(VARIANTS),
+    params:
+        top_n=config["top_n"],
+    log:
+        "logs/compare/{a}_vs_{b}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/compare_variants.py"

@@ -1,0 +1,40 @@
+rule appendix_report:
+    """Execute the appendix notebook over the results and export it to HTML."""
+    input:
+        notebook="notebooks/appendix.ipynb",
+        rankings=expand("results/ranking/{variant}/clusters.csv", variant=VARIANTS),
+        maps=expand(
+            "results/figures/{variant}/map_top{top_n}.png",
+            variant=VARIANTS,
+            top_n=config["top_n"],
+        ),
+        tables=expand(
+            "results/tables/{variant}/top{top_n}.md", variant=VARIANTS, top_n=config["top_n"]
+        ),
+        compare=[f"results/compare/{a}_vs_{b}.csv" for a, b in COMPARE],
+        compare_figs=[f"results/figures/rank_change_{a}_vs_{b}.png" for a, b in COMPARE],
+        accounting=[
+            "results/extract/accounting.csv",
+            "results/geocode/accounting.csv",
+            "results/locations/accounting.csv",
+        ],
+    output:
+        html="reports/appendix.html",
+        notebook="results/reports/appendix.ipynb",
+    params:
+        nb_params={
+            "variants": VARIANTS,
+            "compare": [list(p) for p in COMPARE],
+            "top_n": config["top_n"],
+            "results_dir": "results",
+            "reference_dir": config["reference_dir"],
+        },
+    log:
+        "logs/appendix_report.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/appendix_report.py"

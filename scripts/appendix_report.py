@@ -1,0 +1,16 @@
+"""Snakemake adapter: execute the appendix notebook and export it to HTML."""
+
+import os
+
+from stclusters.logs import logged_step
+from stclusters.report import render_notebook
+
+with logged_step(snakemake.log[0], "appendix report"):
+    params = dict(snakemake.params.nb_params)
+    params["repo_dir"] = os.getcwd()
+    render_notebook(
+        snakemake.input.notebook,
+        snakemake.output.html,
+        params,
+        executed_ipynb=snakemake.output.notebook,
+    )

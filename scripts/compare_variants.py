@@ -1,0 +1,28 @@
+"""Snakemake adapter: compare the rankings of two variants."""
+
+import json
+
+from stclusters.compare import compare_rankings, match_clusters
+from stclusters.io import read_parquet, write_csv
+from stclusters.logs import logged_step
+
+wc = snakemake.wildcards
+with logged_step(snakemake.log[0], f"compare {wc.a} vs {wc.b}") as log:
+    locs = read_parquet(snakemake.input.locations)
+    locs = locs[locs["window"] == "current"]
+    matches = match_clusters(
+        read_parquet(snakemake.input.membership_a),
+        read_parquet(snakemake.input.membership_b),
+        locs,
+    )
+    table, summary = compare_rankings(
+        read_parquet(snakemake.input.rank_a),
+        read_parquet(snakemake.input.rank_b),
+        matches,
+        top_n=snakemake.params.top_n,
+    )
+    write_csv(table, snakemake.output.table)
+    with open(snakemake.output.summary, "w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    log.info("summary: %s", summary)

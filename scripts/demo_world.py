@@ -1,0 +1,17 @@
+"""Snakemake adapter: generate the demo world."""
+
+from stclusters.demo import write_demo
+from stclusters.logs import logged_step
+
+with logged_step(snakemake.log[0], "demo_world") as log:
+    demo = dict(snakemake.params.demo)
+    n = write_demo(
+        snakemake.output[0],
+        seed=demo["seed"],
+        scale=demo["scale"],
+        junk_share=demo["junk_share"],
+        typo_share=demo["typo_share"],
+        coords_share=demo["coords_share"],
+        min_population=snakemake.params.min_population,
+    )
+    log.info("wrote %s demo rows to %s", n, snakemake.output[0])

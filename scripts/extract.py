@@ -1,0 +1,18 @@
+"""Snakemake adapter: raw extracts -> canonical records, rejects and accounting."""
+
+from stclusters.extract import extract
+from stclusters.io import write_csv, write_parquet
+from stclusters.logs import logged_step
+
+with logged_step(snakemake.log[0], "extract") as log:
+    records, rejects, accounting = extract(
+        snakemake.params.inputs,
+        counting=snakemake.params.counting,
+        on_bad_row=snakemake.params.on_bad_row,
+    )
+    write_parquet(records, snakemake.output.records)
+    write_parquet(rejects, snakemake.output.rejects)
+    write_csv(accounting, snakemake.output.accounting)
+    log.info("records: %d used, %d rejected", len(records), len(rejects))
+    for reason, n in rejects["reason"].value_counts().sort_index().items():
+        log.info("  rejected %-16s %d", reason, n)

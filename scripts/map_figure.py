@@ -1,0 +1,14 @@
+"""Snakemake adapter: the GII Map 1-style world map of a variant."""
+
+from stclusters.figures import map_top_clusters
+from stclusters.io import read_parquet
+from stclusters.logs import logged_step
+
+with logged_step(snakemake.log[0], "map figure"):
+    map_top_clusters(
+        read_parquet(snakemake.input.ranking),
+        read_parquet(snakemake.input.noise),
+        snakemake.output[0],
+        title=snakemake.params.title,
+        top_n=int(snakemake.wildcards.top_n),
+    )

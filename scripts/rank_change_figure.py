@@ -1,0 +1,14 @@
+"""Snakemake adapter: rank-change chart between two variants."""
+
+import pandas as pd
+
+from stclusters.figures import rank_change_chart
+from stclusters.logs import logged_step
+
+with logged_step(snakemake.log[0], "rank change figure"):
+    rank_change_chart(
+        pd.read_csv(snakemake.input[0]),
+        snakemake.output[0],
+        label_a=snakemake.params.label_a,
+        label_b=snakemake.params.label_b,
+    )

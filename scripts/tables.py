@@ -1,0 +1,13 @@
+"""Snakemake adapter: top-N table of a variant as CSV and Markdown."""
+
+from stclusters.io import read_parquet
+from stclusters.logs import logged_step
+from stclusters.tables import write_tables
+
+with logged_step(snakemake.log[0], "tables"):
+    write_tables(
+        read_parquet(snakemake.input[0]),
+        snakemake.output.csv,
+        snakemake.output.md,
+        top_n=int(snakemake.wildcards.top_n),
+    )

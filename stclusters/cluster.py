@@ -1,0 +1,393 @@
+"""Density-based clustering of one source's weighted unique locations.
+
+Locations are points on the sphere (WGS84 degrees treated as spherical, radius
+:data:`EARTH_RADIUS_KM`) carrying a weight (fractional record count). Two algorithms:
+
+* :func:`dbscan`: weighted DBSCAN with exactly the semantics of scikit-learn's
+  ``DBSCAN(eps=eps_km / R, min_samples=min_weight, metric="haversine")`` fitted with
+  ``sample_weight=weight``, but computed on a KD-tree over unit-sphere xyz coordinates.
+  The chord length ``2 sin(d / 2R)`` is strictly increasing in the great-circle distance
+  ``d`` (for ``d`` up to half the circumference), so "chord <= chord(eps)" selects the same
+  neighbours as "haversine <= eps". The radius graph is built once and reused
+  (:func:`neighbour_graph`, :func:`dbscan_from_graph`, :func:`dbscan_sweep`).
+* :func:`hdbscan_labels`: HDBSCAN (``hdbscan`` package) on unit-sphere xyz with the
+  euclidean metric; its hierarchy depends only on the order of distances, so the chord
+  gives the same tree as great-circle distance. Weights are honoured by expanding each
+  location into copies (see the function).
+
+:func:`cluster_source` is the entry point used by the workflow for one source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+EARTH_RADIUS_KM = 6371.0088
+"""Mean Earth radius (IUGG), km."""
+
+DIST_RTOL = 1e-9
+"""Relative tolerance on radii: a pair exactly at ``eps`` (up to float rounding of the xyz
+chord, about 1e-13 relative at 13 km) counts as within ``eps``, like ``haversine <= eps``.
+1e-9 of 13 km is 13 micrometres, far below the precision of any address."""
+
+WEIGHT_RTOL = 1e-9
+"""Relative tolerance on the density threshold: neighbourhood weights are sums of
+fractional counts (1/3 + 1/3 + 1/3), whose float sum may fall a few ulps short of the
+exact value; a neighbourhood weight within this relative tolerance of ``min_weight``
+counts as reaching it."""
+
+_REDUCE_CHUNK = 1 << 22  # graph entries per block when summing neighbour weights
+
+
+def to_xyz(lat_deg: np.ndarray | Iterable[float], lon_deg: np.ndarray | Iterable[float]) -> np.ndarray:
+    """Unit-sphere cartesian coordinates, shape ``(n, 3)``, of points given in degrees."""
+    phi = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    lam = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    cos_phi = np.cos(phi)
+    return np.column_stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)])
+
+
+def chord(eps_km: float) -> float:
+    """Straight-line distance on the unit sphere between points ``eps_km`` apart on Earth."""
+    return 2.0 * math.sin(float(eps_km) / (2.0 * EARTH_RADIUS_KM))
+
+
+def _radius(eps_km: float) -> float:
+    """KD-tree query radius for great-circle ``eps_km``, ties included."""
+    if eps_km < 0:
+        raise ValueError(f"eps_km must be >= 0, got {eps_km}")
+    if eps_km >= math.pi * EARTH_RADIUS_KM:
+        return 2.0 + 1e-9  # the whole sphere
+    return chord(eps_km) * (1.0 + DIST_RTOL)
+
+
+def _check_coords(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
+    lat = np.asarray(lat_deg, dtype=np.float64).ravel()
+    lon = np.asarray(lon_deg, dtype=np.float64).ravel()
+    if lat.shape != lon.shape:
+        raise ValueError("lat_deg and lon_deg must have the same length")
+    if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon))):
+        raise ValueError("coordinates must be finite")
+    return lat, lon
+
+
+def _check_weight(weight, n: int) -> np.ndarray:
+    w = np.asarray(weight, dtype=np.float64).ravel()
+    if w.shape != (n,):
+        raise ValueError(f"weight must have length {n}, got {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite")
+    return w
+
+
+def _graph_from_tree(tree: cKDTree, n: int, eps_km: float) -> sparse.csr_matrix:
+    """Symmetric radius graph (self loops included) from a KD-tree over xyz points."""
+    pairs = tree.query_pairs(_radius(eps_km), output_type="ndarray")  # i < j, int64
+    idx_dtype = np.int32 if 2 * len(pairs) + n < np.iinfo(np.int32).max else np.int64
+    i = pairs[:, 0].astype(idx_dtype)
+    j = pairs[:, 1].astype(idx_dtype)
+    del pairs
+    diag = np.arange(n, dtype=idx_dtype)
+    rows = np.concatenate([i, j, diag])
+    cols = np.concatenate([j, i, diag])
+    del i, j, diag
+    data = np.ones(len(rows), dtype=bool)
+    # COO -> CSR is an O(nnz) counting sort in scipy's C++ core; no duplicates exist
+    graph = sparse.coo_matrix((data, (rows, cols)), shape=(n, n)).tocsr()
+    del rows, cols, data
+    graph.sort_indices()
+    graph.has_canonical_format = True
+    return graph
+
+
+def neighbour_graph(
+    lat_deg: np.ndarray | Iterable[float], lon_deg: np.ndarray | Iterable[float], eps_km: float
+) -> sparse.csr_matrix:
+    """Sparse boolean radius graph: entry ``(i, j)`` when points ``i`` and ``j`` lie within
+    great-circle ``eps_km`` of each other (ties included, diagonal included).
+
+    Symmetric CSR with ``int32`` indices (``int64`` beyond 2^31 entries) and sorted column
+    indices; memory is about 8 bytes per neighbouring pair plus 4 per point.
+    """
+    lat, lon = _check_coords(lat_deg, lon_deg)
+    n = len(lat)
+    if n == 0:
+        return sparse.csr_matrix((0, 0), dtype=bool)
+    return _graph_from_tree(cKDTree(to_xyz(lat, lon)), n, eps_km)
+
+
+def _weighted_degree(graph: sparse.csr_matrix, weight: np.ndarray) -> np.ndarray:
+    """``graph @ weight`` for a boolean CSR graph whose rows are all non-empty, without
+    a float copy of the whole graph (summed in blocks of rows)."""
+    n = graph.shape[0]
+    indptr, indices = graph.indptr, graph.indices
+    out = np.empty(n, dtype=np.float64)
+    start = 0
+    while start < n:
+        # rows [start, stop) with about _REDUCE_CHUNK entries (at least one row)
+        stop = int(np.searchsorted(indptr, indptr[start] + _REDUCE_CHUNK, side="right")) - 1
+        stop = min(max(stop, start + 1), n)
+        lo, hi = int(indptr[start]), int(indptr[stop])
+        vals = weight[indices[lo:hi]]
+        out[start:stop] = np.add.reduceat(vals, (indptr[start:stop] - lo).astype(np.int64))
+        start = stop
+    return out
+
+
+def dbscan_from_graph(
+    graph: sparse.csr_matrix, weight: np.ndarray | Iterable[float], min_weight: float
+) -> np.ndarray:
+    """DBSCAN labels from a precomputed radius graph (see :func:`neighbour_graph`).
+
+    A point is *core* when the total weight of its graph neighbours (itself included)
+    reaches ``min_weight`` (within :data:`WEIGHT_RTOL`). Clusters are the connected
+    components of core points; a non-core point with a core neighbour (*border*) joins
+    the neighbouring cluster with the lowest label; all other points are noise (-1).
+    Clusters are numbered 0..k-1 in order of their lowest-index core point. This is
+    exactly the labelling scikit-learn's ``DBSCAN`` produces (its expansion visits core
+    points in index order, and a border point keeps the first cluster that reaches it),
+    so labels agree with scikit-learn, not only the partition.
+
+    Cheap enough to call repeatedly with re-weighted points (bootstrap): one pass over the
+    graph for the weights, one core-core sub-graph and a connected-components call.
+    """
+    graph = sparse.csr_matrix(graph)
+    n = graph.shape[0]
+    w = _check_weight(weight, n)
+    labels = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return labels
+    if np.any(np.diff(graph.indptr) == 0):
+        raise ValueError("graph rows must include the point itself (diagonal)")
+    wdeg = _weighted_degree(graph, w)
+    threshold = float(min_weight) - WEIGHT_RTOL * abs(float(min_weight))
+    core = wdeg >= threshold
+    core_idx = np.flatnonzero(core)
+    if len(core_idx) == 0:
+        return labels
+    sub = graph[core_idx][:, core_idx]
+    n_comp, comp = connected_components(sub, directed=False)
+    # renumber components by their lowest-index core point (core_idx is ascending,
+    # so the first occurrence of a component in `comp` is its lowest core point)
+    _, first = np.unique(comp, return_index=True)
+    rank = np.empty(n_comp, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(n_comp, dtype=np.int64)
+    labels[core_idx] = rank[comp]
+    # border points: lowest cluster label among core neighbours
+    noncore_idx = np.flatnonzero(~core)
+    if len(noncore_idx):
+        rows = graph[noncore_idx]
+        big = np.int64(n_comp)
+        neigh = np.where(core[rows.indices], labels[rows.indices], big)
+        best = np.minimum.reduceat(neigh, rows.indptr[:-1].astype(np.int64))
+        labels[noncore_idx] = np.where(best < big, best, -1)
+    return labels
+
+
+def dbscan(
+    lat_deg: np.ndarray | Iterable[float],
+    lon_deg: np.ndarray | Iterable[float],
+    weight: np.ndarray | Iterable[float],
+    eps_km: float,
+    min_weight: float,
+) -> np.ndarray:
+    """Weighted DBSCAN on the sphere; ``int64`` labels, -1 for noise.
+
+    Same result as scikit-learn's ``DBSCAN(eps=eps_km / EARTH_RADIUS_KM,
+    min_samples=min_weight, metric="haversine").fit(np.radians([lat, lon]).T,
+    sample_weight=weight)``: a point is core when the total weight of the points within
+    great-circle distance ``eps_km`` (itself included; ties at exactly ``eps_km`` count)
+    reaches ``min_weight``. See :func:`dbscan_from_graph` for the labelling.
+    """
+    graph = neighbour_graph(lat_deg, lon_deg, eps_km)
+    return dbscan_from_graph(graph, weight, min_weight)
+
+
+def dbscan_sweep(
+    lat_deg: np.ndarray | Iterable[float],
+    lon_deg: np.ndarray | Iterable[float],
+    weight: np.ndarray | Iterable[float],
+    eps_km_list: Iterable[float],
+    min_weight_list: Iterable[float],
+) -> dict[tuple[float, float], np.ndarray]:
+    """DBSCAN labels for every ``(eps_km, min_weight)`` combination.
+
+    One KD-tree for all, one radius graph per ``eps_km``, reused across all
+    ``min_weight`` values; labels are identical to separate :func:`dbscan` calls.
+    Keys are ``(float(eps_km), float(min_weight))``.
+    """
+    lat, lon = _check_coords(lat_deg, lon_deg)
+    n = len(lat)
+    w = _check_weight(weight, n)
+    eps_values = sorted({float(e) for e in eps_km_list}, reverse=True)
+    mw_values = list(dict.fromkeys(float(m) for m in min_weight_list))
+    out: dict[tuple[float, float], np.ndarray] = {}
+    tree = cKDTree(to_xyz(lat, lon)) if n else None
+    for eps in eps_values:
+        if n:
+            graph = _graph_from_tree(tree, n, eps)
+        else:
+            graph = sparse.csr_matrix((0, 0), dtype=bool)
+        for mw in mw_values:
+            out[(eps, mw)] = dbscan_from_graph(graph, w, mw)
+        del graph
+    return out
+
+
+def min_weight_for(
+    total_weight: float, min_share: float | None = None, min_weight: float | None = None
+) -> float:
+    """Absolute density threshold: ``min_weight`` when given, else
+    ``min_share * total_weight`` (``total_weight`` = the source's world total)."""
+    if min_weight is not None:
+        return float(min_weight)
+    if min_share is None:
+        raise ValueError("give min_share or min_weight")
+    return float(min_share) * float(total_weight)
+
+
+def _relabel_by_first_index(labels: np.ndarray) -> np.ndarray:
+    """Renumber non-negative labels 0..k-1 in order of their first (lowest) index."""
+    labels = np.asarray(labels, dtype=np.int64)
+    out = np.full(len(labels), -1, dtype=np.int64)
+    pos = labels >= 0
+    if not pos.any():
+        return out
+    uniq, first = np.unique(labels[pos], return_index=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    out[pos] = rank[np.searchsorted(uniq, labels[pos])]
+    return out
+
+
+def hdbscan_labels(
+    lat_deg: np.ndarray | Iterable[float],
+    lon_deg: np.ndarray | Iterable[float],
+    weight: np.ndarray | Iterable[float],
+    min_cluster_weight: float,
+    min_samples_weight: float,
+    max_copies: int = 200_000,
+    **hdbscan_kwargs,
+) -> np.ndarray:
+    """Weighted HDBSCAN on the sphere; ``int64`` labels, -1 for noise.
+
+    The ``hdbscan`` package takes no sample weights, so weights are honoured by
+    replication: with ``unit = max(smallest positive weight, total / max_copies)`` each
+    location with positive weight becomes ``k_i = max(1, round(weight_i / unit))``
+    identical copies (at most about ``max_copies`` in all), and the thresholds are
+    converted to copies: ``min_cluster_size = ceil(min_cluster_weight / unit)`` (at least
+    2) and ``min_samples = ceil(min_samples_weight / unit)`` (at least 1). With integer
+    weights and few records ``unit`` is 1 and this is exact; otherwise weights are
+    rounded to multiples of ``unit`` (relative error at most ``unit / 2`` per location).
+    Copies are identical points, which ``hdbscan`` handles (zero core distances); they
+    always share a label, and each location takes the majority label of its copies.
+    Locations with weight <= 0 are not clustered (-1).
+
+    Clustering runs on unit-sphere xyz with the euclidean (chord) metric, which orders
+    pairs exactly as great-circle distance does, so the hierarchy is the same; it is far
+    faster than ``metric="haversine"``. Labels are renumbered 0..k-1 by lowest location
+    index. Extra keyword arguments go to ``hdbscan.HDBSCAN``.
+    """
+    import hdbscan  # imported lazily: heavy, and only this function needs it
+
+    lat, lon = _check_coords(lat_deg, lon_deg)
+    n = len(lat)
+    w = _check_weight(weight, n)
+    labels = np.full(n, -1, dtype=np.int64)
+    pos = np.flatnonzero(w > 0)
+    if len(pos) == 0:
+        return labels
+    wp = w[pos]
+    total = float(wp.sum())
+    unit = max(float(wp.min()), total / float(max_copies))
+    copies = np.maximum(1, np.rint(wp / unit)).astype(np.int64)
+    min_cluster_size = max(2, math.ceil(float(min_cluster_weight) / unit - 1e-9))
+    min_samples = max(1, math.ceil(float(min_samples_weight) / unit - 1e-9))
+    n_copies = int(copies.sum())
+    if n_copies < min_cluster_size or n_copies < 2:
+        return labels
+    xyz = np.repeat(to_xyz(lat[pos], lon[pos]), copies, axis=0)
+    owner = np.repeat(np.arange(len(pos), dtype=np.int64), copies)
+    model = hdbscan.HDBSCAN(
+        min_cluster_size=int(min_cluster_size),
+        min_samples=int(min(min_samples, n_copies - 1)),
+        metric="euclidean",
+        **hdbscan_kwargs,
+    )
+    copy_labels = np.asarray(model.fit_predict(xyz), dtype=np.int64)
+    # majority label per location (copies are identical points, so normally unanimous)
+    shift = copy_labels + 1  # noise -> 0
+    n_lab = int(shift.max()) + 1
+    counts = np.bincount(owner * n_lab + shift, minlength=len(pos) * n_lab).reshape(
+        len(pos), n_lab
+    )
+    loc_labels = counts.argmax(axis=1).astype(np.int64) - 1
+    labels[pos] = loc_labels
+    return _relabel_by_first_index(labels)
+
+
+_DBSCAN_KEYS = {"eps_km", "min_share", "min_weight"}
+_HDBSCAN_KEYS = {"min_cluster_share", "min_samples_share", "min_cluster_weight",
+                 "min_samples_weight"}
+
+
+def cluster_source(
+    locations: pd.DataFrame, algorithm: str, params: Mapping[str, float | None]
+) -> pd.DataFrame:
+    """Cluster one source's current-window locations.
+
+    ``locations`` has columns ``loc_id``, ``lat``, ``lon``, ``weight`` (one row per
+    unique location). Shares in ``params`` are shares of the source's world total, i.e.
+    ``locations.weight.sum()``.
+
+    * ``algorithm="dbscan"``: ``params = {eps_km, min_share}`` or ``{eps_km, min_weight}``
+      (``min_weight``, in record units, wins when both are given).
+    * ``algorithm="hdbscan"``: ``params = {min_cluster_share, min_samples_share}``
+      (absolute ``min_cluster_weight`` / ``min_samples_weight`` override them).
+
+    Returns columns ``loc_id`` (int64), ``label`` (int64, -1 noise), sorted by ``loc_id``.
+    Points are processed in ``loc_id`` order, so labels do not depend on row order.
+    """
+    missing = {"loc_id", "lat", "lon", "weight"} - set(locations.columns)
+    if missing:
+        raise ValueError(f"locations lacks columns {sorted(missing)}")
+    if locations["loc_id"].duplicated().any():
+        raise ValueError("loc_id must be unique within one source's locations")
+    loc = locations.sort_values("loc_id", kind="stable")
+    loc_id = loc["loc_id"].to_numpy(dtype=np.int64)
+    lat = loc["lat"].to_numpy(dtype=np.float64)
+    lon = loc["lon"].to_numpy(dtype=np.float64)
+    w = loc["weight"].to_numpy(dtype=np.float64)
+    total = float(w.sum())
+    params = {k: v for k, v in dict(params).items() if v is not None}
+    if algorithm == "dbscan":
+        unknown = set(params) - _DBSCAN_KEYS
+        if unknown or "eps_km" not in params:
+            raise ValueError(f"dbscan params need eps_km and min_share|min_weight; got {params}")
+        mw = min_weight_for(total, params.get("min_share"), params.get("min_weight"))
+        labels = dbscan(lat, lon, w, float(params["eps_km"]), mw)
+    elif algorithm == "hdbscan":
+        unknown = set(params) - _HDBSCAN_KEYS
+        if unknown:
+            raise ValueError(f"unknown hdbscan params {sorted(unknown)}")
+        mcw = params.get("min_cluster_weight")
+        msw = params.get("min_samples_weight")
+        if mcw is None:
+            if "min_cluster_share" not in params:
+                raise ValueError("hdbscan params need min_cluster_share")
+            mcw = float(params["min_cluster_share"]) * total
+        if msw is None:
+            msw = float(params.get("min_samples_share", 0.0)) * total
+            if "min_samples_share" not in params:
+                msw = mcw  # hdbscan's own default: min_samples = min_cluster_size
+        labels = hdbscan_labels(lat, lon, w, float(mcw), float(msw))
+    else:
+        raise ValueError(f"unknown clustering algorithm {algorithm!r} (dbscan | hdbscan)")
+    return pd.DataFrame({"loc_id": loc_id, "label": np.asarray(labels, dtype=np.int64)})
