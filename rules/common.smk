@@ -1,19 +1,14 @@
 # Shared helpers: paths and config lookups used by the stage rules.
-import os
 from pathlib import Path
 
 from stclusters.params import params_string
-
-# scripts import the stclusters package from this checkout, also under --sdm conda and on
-# cluster nodes (where the Snakefile is parsed again, so this is set there too)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
-)
 
 SOURCES = ["pct", "pub", "vc"]
 VARIANTS = list(config["variants"])
 COMPARE = [tuple(pair) for pair in config["compare"]]
 ENV = "../envs/stclusters.yaml"
+# files shipped with the workflow, found from any working directory (--directory)
+NOTEBOOKS = Path(workflow.basedir) / "notebooks"
 
 
 wildcard_constraints:

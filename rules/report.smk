@@ -1,7 +1,7 @@
 rule appendix_report:
     """Execute the appendix notebook over the results and export it to HTML."""
     input:
-        notebook="notebooks/appendix.ipynb",
+        notebook=str(NOTEBOOKS / "appendix.ipynb"),
         rankings=expand("results/ranking/{variant}/clusters.csv", variant=VARIANTS),
         maps=expand(
             "results/figures/{variant}/map_top{top_n}.png",

@@ -2,6 +2,8 @@
 
 import os
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.logs import logged_step
 from stclusters.report import render_notebook
 

@@ -1,5 +1,7 @@
 """Snakemake adapter: cluster one source's current-window locations at one parameter point."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.cluster import cluster_source
 from stclusters.io import read_parquet, write_parquet
 from stclusters.logs import logged_step

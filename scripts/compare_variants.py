@@ -2,6 +2,8 @@
 
 import json
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.compare import compare_rankings, match_clusters
 from stclusters.io import read_parquet, write_csv
 from stclusters.logs import logged_step

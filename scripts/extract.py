@@ -1,5 +1,7 @@
 """Snakemake adapter: raw extracts -> canonical records, rejects and accounting."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.extract import extract
 from stclusters.io import write_csv, write_parquet
 from stclusters.logs import logged_step

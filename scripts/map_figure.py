@@ -1,5 +1,7 @@
 """Snakemake adapter: the GII Map 1-style world map of a variant."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.figures import map_top_clusters
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step

@@ -1,8 +1,10 @@
 """Snakemake adapter: merge a variant's per-source clusters into named S&T clusters."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+from stclusters.merge import build_st_clusters, describe_clusters, noise_points
+
 from stclusters.io import read_parquet, write_parquet
 from stclusters.logs import logged_step
-from stclusters.merge import build_st_clusters, describe_clusters, noise_points
 from stclusters.rank import world_totals
 
 p = snakemake.params

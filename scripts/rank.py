@@ -1,5 +1,7 @@
 """Snakemake adapter: rank a variant's S&T clusters."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.io import read_parquet, write_csv, write_parquet
 from stclusters.logs import logged_step
 from stclusters.rank import rank_variant

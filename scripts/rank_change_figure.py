@@ -1,5 +1,6 @@
 """Snakemake adapter: rank-change chart between two variants."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 import pandas as pd
 
 from stclusters.figures import rank_change_chart

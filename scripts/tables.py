@@ -1,5 +1,7 @@
 """Snakemake adapter: top-N table of a variant as CSV and Markdown."""
 
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step
 from stclusters.tables import write_tables

@@ -108,13 +108,16 @@ def match_clusters(
     tot_a = a.groupby("cluster_id")["weight"].sum()
     tot_b = b.groupby("cluster_id")["weight"].sum()
     pairs = (
-        a.merge(b[["source", "loc_id", "cluster_id"]], on=["source", "loc_id"], suffixes=("_a", "_b"))
+        a.merge(
+            b[["source", "loc_id", "cluster_id"]], on=["source", "loc_id"], suffixes=("_a", "_b")
+        )
         .groupby(["cluster_id_a", "cluster_id_b"], as_index=False)["weight"]
         .sum()
         .rename(columns={"weight": "shared_weight"})
     )
     smaller = np.minimum(
-        tot_a.reindex(pairs["cluster_id_a"]).to_numpy(), tot_b.reindex(pairs["cluster_id_b"]).to_numpy()
+        tot_a.reindex(pairs["cluster_id_a"]).to_numpy(),
+        tot_b.reindex(pairs["cluster_id_b"]).to_numpy(),
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         pairs["overlap_share"] = np.where(smaller > 0, pairs["shared_weight"] / smaller, 0.0)

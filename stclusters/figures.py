@@ -140,9 +140,11 @@ def _nice_levels(smax: float) -> list[float]:
 def _place_labels(fig, ax, points: list[tuple[float, float, str, float]]) -> None:
     """Greedy label placement avoiding overlaps with earlier labels and the markers.
 
-    Each label tries offsets on rings of growing radius (8 directions each) and takes the
-    first whose box overlaps neither an earlier label, nor a labelled marker, nor leaves
-    the axes; a leader line is drawn when the label is away from its marker.
+    ``points`` are ``(lon, lat, text, marker_radius_pt)`` in priority order. Each label
+    tries offsets on rings of growing radius (8 directions each) and takes the first whose
+    box overlaps neither an earlier label nor a labelled marker and stays inside the axes
+    (failing that, the first that only avoids earlier labels). A leader line joins a label
+    placed away from its marker.
     """
     renderer = fig.canvas.get_renderer()
     ax_box = ax.get_window_extent(renderer)
@@ -150,61 +152,70 @@ def _place_labels(fig, ax, points: list[tuple[float, float, str, float]]) -> Non
     obstacles: list[Bbox] = []
     for lon, lat, _, radius_pt in points:
         x, y = ax.transData.transform((lon, lat))
-        r = radius_pt * scale
+        r = max(radius_pt, 2.0) * scale
         obstacles.append(Bbox([[x - r, y - r], [x + r, y + r]]))
     placed: list[Bbox] = []
     directions = [(1, 1), (-1, 1), (1, -1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
-    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    halign = {1: "left", -1: "right", 0: "center"}
+    valign = {1: "bottom", -1: "top", 0: "center"}
+    style = {
+        "fontsize": 8,
+        "fontweight": "bold",
+        "color": "#222222",
+        "zorder": 6,
+        "path_effects": [patheffects.withStroke(linewidth=2.5, foreground="white")],
+        "annotation_clip": False,
+    }
+
+    def inside(box: Bbox) -> bool:
+        return (
+            box.x0 >= ax_box.x0
+            and box.x1 <= ax_box.x1
+            and box.y0 >= ax_box.y0
+            and box.y1 <= ax_box.y1
+        )
+
     for lon, lat, text, radius_pt in points:
+        probe = ax.annotate(text, xy=(lon, lat), xytext=(0, 0), textcoords="offset points", **style)
+        choice, fallback = None, None
+        for ring in (4, 12, 24, 38, 54, 72, 94, 120, 150):
+            for dx, dy in directions:
+                norm = float(np.hypot(dx, dy))
+                off = ((radius_pt + ring) * dx / norm, (radius_pt + ring) * dy / norm)
+                probe.set_position(off)
+                probe.set_horizontalalignment(halign[dx])
+                probe.set_verticalalignment(valign[dy])
+                box = probe.get_window_extent(renderer).expanded(1.04, 1.2)
+                if not inside(box) or any(box.overlaps(b) for b in placed):
+                    continue
+                if not any(box.overlaps(b) for b in obstacles):
+                    choice = (off, dx, dy, ring)
+                    break
+                if fallback is None:
+                    fallback = (off, dx, dy, ring)
+            if choice is not None:
+                break
+        probe.remove()
+        off, dx, dy, ring = choice or fallback or ((radius_pt + 4, radius_pt + 4), 1, 1, 4)
+        arrow = None
+        if ring > 12:
+            arrow = {
+                "arrowstyle": "-",
+                "color": "#555555",
+                "lw": 0.6,
+                "shrinkA": 0,
+                "shrinkB": radius_pt * 0.8,
+            }
         ann = ax.annotate(
             text,
             xy=(lon, lat),
-            xytext=(0, 0),
+            xytext=off,
             textcoords="offset points",
-            fontsize=8,
-            fontweight="bold",
-            color="#222222",
-            zorder=6,
-            path_effects=halo,
-            annotation_clip=False,
+            ha=halign[dx],
+            va=valign[dy],
+            arrowprops=arrow,
+            **style,
         )
-        best = None
-        for ring in (6, 14, 26, 40, 56, 74, 95, 120, 150):
-            for dx, dy in directions:
-                norm = np.hypot(dx, dy)
-                off = (radius_pt + ring) * dx / norm, (radius_pt + ring) * dy / norm
-                ann.set_position(off)
-                ann.set_horizontalalignment({1: "left", -1: "right", 0: "center"}[dx])
-                ann.set_verticalalignment({1: "bottom", -1: "top", 0: "center"}[dy])
-                box = ann.get_window_extent(renderer).expanded(1.04, 1.15)
-                inside = (
-                    box.x0 >= ax_box.x0
-                    and box.x1 <= ax_box.x1
-                    and box.y0 >= ax_box.y0
-                    and box.y1 <= ax_box.y1
-                )
-                free = not any(box.overlaps(b) for b in placed + obstacles)
-                if inside and free:
-                    best = (off, ring)
-                    break
-                if best is None and inside and not any(box.overlaps(b) for b in placed):
-                    best = (off, ring, "fallback")
-            if best is not None and len(best) == 2:
-                break
-        off, ring = best[0], best[1] if best is not None else ((radius_pt + 6, radius_pt + 6), 6)
-        dx, dy = np.sign(off[0]), np.sign(off[1])
-        ann.set_position(off)
-        ann.set_horizontalalignment({1: "left", -1: "right", 0: "center"}[int(dx)])
-        ann.set_verticalalignment({1: "bottom", -1: "top", 0: "center"}[int(dy)])
-        if ring > 14:
-            ann.arrow_patch = None
-            ann.arrowprops = {"arrowstyle": "-", "color": "#555555", "lw": 0.6, "shrinkA": 1,
-                              "shrinkB": radius_pt * 0.9}
-            ann._arrow_relpos = (0.5, 0.5)
-            ann.update_positions(renderer)
-            from matplotlib.patches import FancyArrowPatch
-
-            ann.arrow_patch = FancyArrowPatch((0, 0), (1, 1), **ann.arrowprops)
         placed.append(ann.get_window_extent(renderer))
 
 
@@ -265,12 +276,8 @@ def map_top_clusters(
         for y in np.arange(np.ceil(lat0 / 30) * 30, lat1 + 1e-9, 30):
             ax.axhline(y, color=GRID_COLOUR, lw=0.5, zorder=0.5)
         ax.axhline(0, color="#BDBDBD", lw=0.7, zorder=0.5)
-        ax.tick_params(labelsize=7, colors="#666666", length=0)
-        ax.set_xticks(np.arange(np.ceil(lon0 / 60) * 60, lon1 + 1e-9, 60))
-        ax.set_yticks(np.arange(np.ceil(lat0 / 30) * 30, lat1 + 1e-9, 30))
-        ax.xaxis.set_major_formatter(lambda v, _: f"{abs(v):.0f}°{'E' if v > 0 else 'W' if v < 0 else ''}")
-        ax.yaxis.set_major_formatter(lambda v, _: f"{abs(v):.0f}°{'N' if v > 0 else 'S' if v < 0 else ''}")
-        ax.tick_params(axis="both", which="both", pad=1)
+        ax.set_xticks([])  # the graticule (30 degree steps) replaces tick labels
+        ax.set_yticks([])
         for side in ax.spines.values():
             side.set_color("#BDBDBD")
             side.set_linewidth(0.6)
@@ -279,14 +286,22 @@ def map_top_clusters(
         if noise is not None and len(noise):
             nz = noise[["lon", "lat"]].astype("float64")
             nz = nz[nz["lon"].between(lon0, lon1) & nz["lat"].between(lat0, lat1)]
-            ax.scatter(nz["lon"], nz["lat"], s=1.2, c=NOISE_COLOUR, alpha=0.6, linewidths=0,
-                       zorder=1, rasterized=True)
-        handles.append(Line2D([], [], ls="", marker="o", ms=3, color=NOISE_COLOUR,
-                              label="Noise"))
+            ax.scatter(
+                nz["lon"],
+                nz["lat"],
+                s=1.2,
+                c=NOISE_COLOUR,
+                alpha=0.6,
+                linewidths=0,
+                zorder=1,
+                rasterized=True,
+            )
+        handles.append(Line2D([], [], ls="", marker="o", ms=3, color=NOISE_COLOUR, label="Noise"))
 
         top = ranking.sort_values("rank", kind="mergesort")
         top = top[top["rank"] <= top_n].head(top_n)
         top = top.dropna(subset=["lat", "lon"])
+        top = top[top["lon"].between(lon0, lon1) & top["lat"].between(lat0, lat1)]
         score = top["score"].astype("float64").to_numpy() if len(top) else np.array([])
         smax = float(score.max()) if len(score) else 0.0
         sizes = _marker_sizes(score, smax)
@@ -310,33 +325,73 @@ def map_top_clusters(
             )
         for g in GROUP_COLOURS:
             if g in set(groups):
-                handles.append(Line2D([], [], ls="", marker="o", ms=7, mfc=GROUP_COLOURS[g],
-                                      mec="#333333", mew=0.4, alpha=0.8, label=g))
-        leg = ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True,
-                        framealpha=0.9, edgecolor="#CCCCCC", title="Economy group",
-                        title_fontsize=7.5, borderpad=0.6)
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        ls="",
+                        marker="o",
+                        ms=7,
+                        mfc=GROUP_COLOURS[g],
+                        mec="#333333",
+                        mew=0.4,
+                        alpha=0.8,
+                        label=g,
+                    )
+                )
+        leg = ax.legend(
+            handles=handles,
+            loc="lower left",
+            fontsize=7,
+            frameon=True,
+            framealpha=0.9,
+            edgecolor="#CCCCCC",
+            title="Economy group",
+            title_fontsize=7.5,
+            borderpad=0.6,
+        )
         leg.set_zorder(7)
         levels = _nice_levels(smax)
         if levels:
             size_handles = [
-                Line2D([], [], ls="", marker="o", color="#FFFFFF", mec="#555555",
-                       ms=float(np.sqrt(_marker_sizes(np.array([v]), smax)[0])),
-                       label=f"{v:g}")
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker="o",
+                    color="#FFFFFF",
+                    mec="#555555",
+                    ms=float(np.sqrt(_marker_sizes(np.array([v]), smax)[0])),
+                    label=f"{v:g}",
+                )
                 for v in levels
             ]
             ax.add_artist(leg)
-            leg2 = ax.legend(handles=size_handles, loc="lower right", fontsize=7,
-                             title="Score (sum of shares, %)", title_fontsize=7.5,
-                             frameon=True, framealpha=0.9, edgecolor="#CCCCCC",
-                             labelspacing=1.3, borderpad=0.9, handletextpad=1.2)
+            leg2 = ax.legend(
+                handles=size_handles,
+                loc="lower right",
+                fontsize=7,
+                title="Score (sum of shares, %)",
+                title_fontsize=7.5,
+                frameon=True,
+                framealpha=0.9,
+                edgecolor="#CCCCCC",
+                labelspacing=1.3,
+                borderpad=0.9,
+                handletextpad=1.2,
+            )
             leg2.set_zorder(7)
 
         labelled = top.head(n_labels)
         label_pts = [
             (float(lon), float(lat), f"{int(rank)} {name}", float(np.sqrt(s) / 2))
             for lon, lat, rank, name, s in zip(
-                labelled["lon"], labelled["lat"], labelled["rank"], labelled["name"],
-                sizes[: len(labelled)], strict=True,
+                labelled["lon"],
+                labelled["lat"],
+                labelled["rank"],
+                labelled["name"],
+                sizes[: len(labelled)],
+                strict=True,
             )
         ]
         _place_labels(fig, ax, label_pts)
@@ -375,7 +430,7 @@ def rank_change_chart(
         fig = Figure(figsize=(10.0, height), dpi=DPI)
         FigureCanvasAgg(fig)
         left, right = 3.1 / 10.0, 0.97
-        bottom, top_ = 0.75 / height, 1 - 0.55 / height
+        bottom, top_ = 0.75 / height, 1 - 0.85 / height
         ax = fig.add_axes((left, bottom, right - left, top_ - bottom))
         y = np.arange(len(t))
         ra = t["rank_a"].astype("float64").to_numpy()
@@ -384,13 +439,20 @@ def rank_change_chart(
         xmax = float(finite.max()) if len(finite) else float(top_n)
         for yi, a, b in zip(y, ra, rb, strict=True):
             if np.isnan(a):
-                ax.text(b + xmax * 0.015, yi, "new", va="center", ha="left", fontsize=7,
-                        color="#555555", style="italic")
+                ax.text(
+                    b + xmax * 0.015,
+                    yi,
+                    "new",
+                    va="center",
+                    ha="left",
+                    fontsize=7,
+                    color="#555555",
+                    style="italic",
+                )
                 continue
             colour = better if a > b else worse if a < b else same
             ax.plot([a, b], [yi, yi], color=colour, lw=2.2, solid_capstyle="round", zorder=2)
-            ax.plot([a], [yi], ls="", marker="o", ms=6, mfc="white", mec=colour, mew=1.4,
-                    zorder=3)
+            ax.plot([a], [yi], ls="", marker="o", ms=6, mfc="white", mec=colour, mew=1.4, zorder=3)
         colours_b = [
             same if np.isnan(a) or a == b else better if a > b else worse
             for a, b in zip(ra, rb, strict=True)
@@ -399,8 +461,10 @@ def rank_change_chart(
             ax.scatter(rb, y, s=36, c=colours_b, edgecolors="#333333", linewidths=0.5, zorder=4)
         ax.set_yticks(y)
         ax.set_yticklabels(
-            [f"{n} ({e})" if isinstance(e, str) and e else str(n)
-             for n, e in zip(t["name"], t["economy"], strict=True)],
+            [
+                f"{n} ({e})" if isinstance(e, str) and e else str(n)
+                for n, e in zip(t["name"], t["economy"], strict=True)
+            ],
             fontsize=8,
         )
         ax.set_ylim(top_n - 0.5, -0.7)
@@ -411,17 +475,40 @@ def rank_change_chart(
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         handles = [
-            Line2D([], [], ls="", marker="o", ms=6, mfc="white", mec="#555555", mew=1.4,
-                   label=f"Rank under {label_a}"),
-            Line2D([], [], ls="", marker="o", ms=6, color="#555555",
-                   label=f"Rank under {label_b}"),
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=6,
+                mfc="white",
+                mec="#555555",
+                mew=1.4,
+                label=f"Rank under {label_a}",
+            ),
+            Line2D([], [], ls="", marker="o", ms=6, color="#555555", label=f"Rank under {label_b}"),
             Line2D([], [], color=better, lw=2.2, label=f"Better under {label_b}"),
             Line2D([], [], color=worse, lw=2.2, label=f"Worse under {label_b}"),
         ]
-        ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True,
-                  framealpha=0.95, edgecolor="#CCCCCC")
-        fig.suptitle(f"Rank of the top {top_n} clusters: {label_a} vs {label_b}", x=0.01,
-                     y=1 - 0.12 / height, ha="left", va="top", fontsize=11, fontweight="bold")
-        fig.text(0.008, 0.1 / height, source, fontsize=7, color="#444444", ha="left",
-                 va="bottom")
+        fig.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(left, top_ + 0.1 / height),
+            ncol=4,
+            fontsize=7.5,
+            frameon=False,
+            borderaxespad=0,
+            handlelength=1.6,
+            columnspacing=1.2,
+        )
+        fig.suptitle(
+            f"Rank of the top {top_n} clusters: {label_a} vs {label_b}",
+            x=0.01,
+            y=1 - 0.12 / height,
+            ha="left",
+            va="top",
+            fontsize=11,
+            fontweight="bold",
+        )
+        fig.text(0.008, 0.1 / height, source, fontsize=7, color="#444444", ha="left", va="bottom")
         _save(fig, out_png)

@@ -17,16 +17,23 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["normalize_place", "normalize_places", "place_variants", "fold_diacritics"]
+__all__ = [
+    "fold_diacritics",
+    "full_key",
+    "normalize_place",
+    "normalize_places",
+    "place_variants",
+]
 
 # letters without a Unicode decomposition that still have an obvious ASCII spelling
 _SPECIAL_LETTERS = {
     "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE",
     "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "ß": "ss",
     "ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L", "ŧ": "t", "Ŧ": "T", "ƒ": "f", "ſ": "s",
-    "ʻ": "'", "ʼ": "'", "ʿ": "'", "ʾ": "'",
+    "ʻ": " ", "ʼ": " ", "ʿ": " ", "ʾ": " ",
 }
 _GERMAN = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
 
@@ -44,30 +51,42 @@ _CJK_SUFFIXES = ("市", "区", "區", "都")
 
 
 class _CharTable(dict):
-    """Lazy ``str.translate`` table: computes and caches the mapping of each code point."""
+    """Lazy ``str.translate`` table: computes and caches the mapping of each code point.
 
-    def __init__(self, german: bool) -> None:
+    Modes: ``german`` and ``plain`` build keys (diacritics stripped, punctuation to
+    spaces; ``german`` first transliterates ä/ö/ü); ``fold`` only strips Latin diacritics.
+    """
+
+    def __init__(self, mode: str) -> None:
         super().__init__()
-        self.german = german
+        self.mode = mode
 
-    def __missing__(self, cp: int) -> str | None:
-        value = _map_char(chr(cp), self.german)
+    def __missing__(self, cp: int) -> str:
+        value = _map_char(chr(cp), self.mode)
         self[cp] = value
         return value
 
 
-def _map_char(ch: str, german: bool) -> str | None:
+def _in(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def _map_char(ch: str, mode: str) -> str:
     cp = ord(ch)
-    if german and ch in _GERMAN:
-        return _GERMAN[ch]
-    if ch in _SPECIAL_LETTERS:
-        return _SPECIAL_LETTERS[ch]
-    if any(lo <= cp <= hi for lo, hi in _COMBINING_RANGES):
-        return ""
-    cat = unicodedata.category(ch)
-    if cat[0] in "PSZC":  # punctuation, symbols, separators, controls -> space
+    if cp < 0x80:  # ASCII: letters and digits kept, the rest is punctuation
+        if mode == "fold" or ch.isalnum():
+            return ch
         return " "
-    if any(lo <= cp <= hi for lo, hi in _LATIN_RANGES):
+    if mode == "german" and ch in _GERMAN:
+        return _GERMAN[ch]
+    if ch in _SPECIAL_LETTERS and (mode != "fold" or _SPECIAL_LETTERS[ch].strip()):
+        return _SPECIAL_LETTERS[ch]
+    if _in(cp, _COMBINING_RANGES):
+        return ""
+    if mode != "fold" and unicodedata.category(ch)[0] in "PSZC":
+        # punctuation, symbols, separators, controls -> space
+        return " "
+    if _in(cp, _LATIN_RANGES):
         base = "".join(
             c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
         )
@@ -75,24 +94,14 @@ def _map_char(ch: str, german: bool) -> str | None:
     return ch
 
 
-_TABLE_GERMAN = _CharTable(german=True)
-_TABLE_PLAIN = _CharTable(german=False)
+_TABLE_GERMAN = _CharTable("german")
+_TABLE_PLAIN = _CharTable("plain")
+_TABLE_FOLD = _CharTable("fold")
 
 
 def fold_diacritics(s: str) -> str:
     """Strip Latin diacritics from ``s`` keeping case and punctuation (``München`` -> ``Munchen``)."""
-    out = []
-    for ch in unicodedata.normalize("NFC", s):
-        cp = ord(ch)
-        if ch in _SPECIAL_LETTERS:
-            out.append(_SPECIAL_LETTERS[ch])
-        elif any(lo <= cp <= hi for lo, hi in _COMBINING_RANGES):
-            continue
-        elif any(lo <= cp <= hi for lo, hi in _LATIN_RANGES):
-            out.append(_map_char(ch, german=False) or ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return unicodedata.normalize("NFC", s).translate(_TABLE_FOLD)
 
 
 def _tokens(folded: str, table: dict) -> list[str]:
@@ -101,6 +110,16 @@ def _tokens(folded: str, table: dict) -> list[str]:
 
 
 def _strip(tokens: list[str]) -> list[str]:
+    if not tokens:
+        return tokens
+    last = tokens[-1]
+    if not (
+        tokens[0].isdigit()
+        or last.isdigit()
+        or last in _SUFFIX_TOKENS
+        or last.endswith(_CJK_SUFFIXES)
+    ):
+        return tokens
     toks = list(tokens)
     # leading postal codes ("80331 munchen")
     while len(toks) > 1 and toks[0].isdigit():
@@ -137,18 +156,19 @@ def normalize_place(s: str | None) -> str:
     return " ".join(_strip(_tokens(folded, _TABLE_GERMAN)))
 
 
-def place_variants(s: str | None) -> list[str]:
+def place_variants(s: str | None, plain: bool = True) -> list[str]:
     """All keys under which a gazetteer name is indexed, the :func:`normalize_place` key first.
 
-    Variants: German transliteration or plain diacritic stripping, each with and without
-    the suffix/postal-number stripping. Duplicates and empty keys are removed.
+    Variants: German transliteration and (when ``plain``) plain diacritic stripping, each
+    with and without the suffix/postal-number stripping. Duplicates and empty keys are
+    removed.
     """
     folded = _prepare(s)
     if not folded:
         return []
     german = _tokens(folded, _TABLE_GERMAN)
     forms = [" ".join(_strip(german)), " ".join(german)]
-    if any(c in folded for c in "äöü"):
+    if plain and ("ä" in folded or "ö" in folded or "ü" in folded):
         plain = _tokens(folded, _TABLE_PLAIN)
         forms += [" ".join(_strip(plain)), " ".join(plain)]
     out: list[str] = []
@@ -170,8 +190,6 @@ def normalize_places(values: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_place`: computed once per distinct value, same index."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     keys = [normalize_place(u) for u in uniques]
-    mapped = pd.array(keys + [""], dtype=object)
-    import numpy as np
-
-    out = np.asarray(mapped, dtype=object)[np.where(codes < 0, len(keys), codes)]
+    lookup = np.array(keys + [""], dtype=object)
+    out = lookup[np.where(codes < 0, len(keys), codes)]
     return pd.Series(out, index=values.index, name=values.name, dtype=object)

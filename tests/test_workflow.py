@@ -1,0 +1,128 @@
+"""Integration: the whole Snakemake DAG on a tiny demo world, in a temporary directory.
+
+Runs once per test session (module fixture) and asserts real properties of what the
+workflow wrote: conservation of records and weights, shares, planted regions found and
+named, rejects with reasons, caching.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = {
+    "demo": {"scale": 0.05},
+    "gazetteer": {"min_population": 15000},
+}
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--cores", "2", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("wf")
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    proc = snakemake(workdir)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return workdir
+
+
+def read(run, rel):
+    path = run / rel
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def test_every_record_is_accounted_for(run):
+    raw = read(run, "results/demo/raw_extract.parquet")
+    records = read(run, "results/extract/records.parquet")
+    rejects = read(run, "results/extract/rejects.parquet")
+    assert len(records) + len(rejects) == len(raw)
+    acc = read(run, "results/extract/accounting.csv")
+    assert acc["rows_in"].sum() == len(raw)
+    placed = read(run, "results/geocode/records.parquet")
+    unmatched = read(run, "results/geocode/unmatched.parquet")
+    assert len(placed) + len(unmatched) == len(records)
+    assert set(placed["record_id"]).isdisjoint(unmatched["record_id"])
+    # the demo's junk rows are there and carry reasons
+    assert len(unmatched) > 0 and unmatched["reason"].notna().all()
+    assert {"no_address", "unknown_country"} & set(unmatched["reason"])
+
+
+def test_document_weights_sum_to_number_of_documents(run):
+    records = read(run, "results/extract/records.parquet")
+    n_docs = records.groupby("source")["doc_id"].nunique()
+    weights = records.groupby("source")["weight"].sum()
+    assert np.allclose(weights.sort_index(), n_docs.sort_index())
+
+
+@pytest.mark.parametrize("variant", ["gii2024", "gii2025"])
+def test_ranking_columns_and_shares(run, variant):
+    ranking = read(run, f"results/ranking/{variant}/clusters.csv")
+    sources = ["pct", "pub"] + (["vc"] if variant == "gii2025" else [])
+    expected = {"rank", "cluster_id", "name", "economy", "score", "prev_rank", "rank_change",
+                "lat", "lon"} | {f"{s}_{k}" for s in sources for k in ("count", "share")}
+    assert expected <= set(ranking.columns)
+    assert ranking["rank"].tolist() == list(range(1, len(ranking) + 1))
+    assert (ranking["score"].diff().dropna() <= 1e-12).all()
+    for s in sources:
+        assert 0 < ranking[f"{s}_share"].sum() <= 100 + 1e-9
+    score = sum(ranking[f"{s}_share"] for s in sources)
+    assert np.allclose(score, ranking["score"])
+    assert ranking["name"].notna().all() and ranking["economy"].str.match(r"^[A-Z]{2}(/[A-Z]{2})*$").all()
+
+
+def test_planted_regions_are_found_and_named(run):
+    ranking = read(run, "results/ranking/gii2024/clusters.csv")
+    names = dict(zip(ranking["name"], ranking["rank"], strict=False))
+    assert names.get("Tokyo–Yokohama", 999) <= 5
+    assert names.get("Shenzhen–Hong Kong–Guangzhou", 999) <= 5
+    econ = dict(zip(ranking["name"], ranking["economy"], strict=False))
+    assert econ["Shenzhen–Hong Kong–Guangzhou"] == "CN/HK"
+
+
+def test_vc_lifts_san_jose_san_francisco(run):
+    r24 = read(run, "results/ranking/gii2024/clusters.csv").set_index("name")["rank"]
+    r25 = read(run, "results/ranking/gii2025/clusters.csv").set_index("name")["rank"]
+    name = "San Jose–San Francisco, CA"
+    assert r25[name] < r24[name]
+
+
+def test_outputs_for_people_exist(run):
+    for rel in ["reports/appendix.html", "results/figures/gii2024/map_top100.png",
+                "results/figures/rank_change_gii2024_vs_gii2025.png",
+                "results/tables/gii2024/top100.md", "results/compare/gii2024_vs_gii2025.csv"]:
+        assert (run / rel).stat().st_size > 0, rel
+    html = (run / "reports/appendix.html").read_text(encoding="utf-8")
+    assert "Tokyo–Yokohama" in html
+
+
+def test_second_run_has_nothing_to_do(run):
+    proc = snakemake(run, "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_one_parameter_reruns_only_its_dependants(run, tmp_path):
+    cfg = dict(TINY, clustering={"dbscan": {"vc": {"eps_km": 10.0}}})
+    cfg_file = tmp_path / "changed.yaml"
+    cfg_file.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    proc = snakemake(run, "-n", "--configfile", str(cfg_file), "--quiet", "rules")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    assert "cluster_source" in out and "merge_clusters" in out
+    for untouched in ("demo_world", "extract", "geocode", "locations", "gazetteer"):
+        assert f"\n{untouched} " not in out and f" {untouched}\n" not in out, out
