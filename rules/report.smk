@@ -28,6 +28,7 @@ rule appendix_report:
             "top_n": config["top_n"],
             "results_dir": "results",
             "reference_dir": config["reference_dir"],
+            "variant_labels": {v: c.get("label", v) for v, c in config["variants"].items()},
         },
     log:
         "logs/appendix_report.log",

@@ -8,11 +8,10 @@ from stclusters.logs import logged_step
 from stclusters.report import render_notebook
 
 with logged_step(snakemake.log[0], "appendix report"):
-    params = dict(snakemake.params.nb_params)
-    params["repo_dir"] = os.getcwd()
     render_notebook(
         snakemake.input.notebook,
         snakemake.output.html,
-        params,
+        dict(snakemake.params.nb_params),
         executed_ipynb=snakemake.output.notebook,
+        cwd=os.getcwd(),
     )

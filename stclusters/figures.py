@@ -119,6 +119,34 @@ def _footer(fig: Figure, lines: list[str]) -> None:
 # ------------------------------------------------------------------ world map
 
 
+def noise_points(
+    locations: pd.DataFrame, membership: pd.DataFrame, min_records: int = 5
+) -> pd.DataFrame:
+    """Noise locations of a variant for the map: ``lat``, ``lon``, ``n_records``.
+
+    ``locations`` is ``results/locations/locations.parquet`` (filtered to
+    ``window == "current"`` when that column is present), ``membership`` the variant's
+    ``membership.parquet``. A rounded location (``loc_id``) is noise when none of its rows
+    in the variant's sources is in a cluster; its records are summed over those sources
+    and it is kept with at least ``min_records`` records (GII map note: five). Sorted by
+    ``loc_id``.
+    """
+    loc = locations
+    if "window" in loc.columns:
+        loc = loc[loc["window"] == "current"]
+    sources = membership["source"].unique()
+    loc = loc[loc["source"].isin(sources)]
+    clustered = membership.loc[membership["cluster_id"] >= 0, "loc_id"].unique()
+    loc = loc[~loc["loc_id"].isin(clustered)]
+    out = (
+        loc.groupby("loc_id", as_index=False)
+        .agg(lat=("lat", "first"), lon=("lon", "first"), n_records=("n_records", "sum"))
+        .sort_values("loc_id", kind="mergesort")
+    )
+    out = out[out["n_records"] >= min_records]
+    return out[["loc_id", "lat", "lon", "n_records"]].reset_index(drop=True)
+
+
 def _marker_sizes(score: np.ndarray, smax: float, area_max: float = 700.0) -> np.ndarray:
     """Marker areas (pt^2) proportional to score; the largest cluster gets ``area_max``."""
     if smax <= 0:
@@ -137,24 +165,31 @@ def _nice_levels(smax: float) -> list[float]:
     return sorted(set(levels), reverse=True)
 
 
-def _place_labels(fig, ax, points: list[tuple[float, float, str, float]]) -> None:
+def _place_labels(
+    fig,
+    ax,
+    points: list[tuple[float, float, str, float]],
+    markers: list[tuple[float, float, float]] = (),
+    avoid: list[Bbox] = (),
+) -> None:
     """Greedy label placement avoiding overlaps with earlier labels and the markers.
 
     ``points`` are ``(lon, lat, text, marker_radius_pt)`` in priority order. Each label
     tries offsets on rings of growing radius (8 directions each) and takes the first whose
-    box overlaps neither an earlier label nor a labelled marker and stays inside the axes
-    (failing that, the first that only avoids earlier labels). A leader line joins a label
-    placed away from its marker.
+    box overlaps neither an earlier label, nor ``avoid`` (display boxes, e.g. legends), nor a
+    marker (the labelled ones and ``markers``: ``(lon, lat, radius_pt)``), and stays inside
+    the axes; failing that, the first that only avoids labels and ``avoid``. A leader line
+    joins a label placed away from its marker.
     """
     renderer = fig.canvas.get_renderer()
     ax_box = ax.get_window_extent(renderer)
     scale = DPI / 72.0
     obstacles: list[Bbox] = []
-    for lon, lat, _, radius_pt in points:
+    for lon, lat, radius_pt in [(p[0], p[1], p[3]) for p in points] + list(markers):
         x, y = ax.transData.transform((lon, lat))
         r = max(radius_pt, 2.0) * scale
         obstacles.append(Bbox([[x - r, y - r], [x + r, y + r]]))
-    placed: list[Bbox] = []
+    placed: list[Bbox] = list(avoid)
     directions = [(1, 1), (-1, 1), (1, -1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
     halign = {1: "left", -1: "right", 0: "center"}
     valign = {1: "bottom", -1: "top", 0: "center"}
@@ -198,7 +233,7 @@ def _place_labels(fig, ax, points: list[tuple[float, float, str, float]]) -> Non
         probe.remove()
         off, dx, dy, ring = choice or fallback or ((radius_pt + 4, radius_pt + 4), 1, 1, 4)
         arrow = None
-        if ring > 12:
+        if ring >= 12:
             arrow = {
                 "arrowstyle": "-",
                 "color": "#555555",
@@ -367,18 +402,26 @@ def map_top_clusters(
                 for v in levels
             ]
             ax.add_artist(leg)
+            # stacked above the group legend: both sit in the empty South Pacific
+            box = leg.get_window_extent(fig.canvas.get_renderer())
+            x0, y1 = ax.transAxes.inverted().transform((box.x0, box.y1))
             leg2 = ax.legend(
                 handles=size_handles,
-                loc="lower right",
+                loc="lower left",
+                bbox_to_anchor=(x0, y1 + 0.01),
+                borderaxespad=0,
+                ncol=len(size_handles),
                 fontsize=7,
                 title="Score (sum of shares, %)",
                 title_fontsize=7.5,
                 frameon=True,
                 framealpha=0.9,
                 edgecolor="#CCCCCC",
-                labelspacing=1.3,
-                borderpad=0.9,
-                handletextpad=1.2,
+                borderpad=0.8,
+                handletextpad=0.6,
+                columnspacing=1.2,
+                handleheight=max(h.get_markersize() for h in size_handles) / 7.0,
+                handlelength=max(h.get_markersize() for h in size_handles) / 7.0,
             )
             leg2.set_zorder(7)
 
@@ -394,7 +437,19 @@ def map_top_clusters(
                 strict=True,
             )
         ]
-        _place_labels(fig, ax, label_pts)
+        renderer = fig.canvas.get_renderer()
+        legends = [a for a in ax.get_children() if a.__class__.__name__ == "Legend"]
+        others = [
+            (float(lon), float(lat), float(np.sqrt(s) / 2))
+            for lon, lat, s in zip(top["lon"], top["lat"], sizes, strict=True)
+        ][len(labelled) :]
+        _place_labels(
+            fig,
+            ax,
+            label_pts,
+            markers=others,
+            avoid=[lg.get_window_extent(renderer) for lg in legends],
+        )
         fig.suptitle(title, x=0.01, y=0.985, ha="left", va="top", fontsize=12, fontweight="bold")
         _footer(fig, [MAP_NOTE, source])
         _save(fig, out_png)

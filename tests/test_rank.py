@@ -72,11 +72,10 @@ def test_previous_rank_growth_and_weights():
 def test_attribution_of_previous_locations_respects_distance():
     locations, membership, _, _ = world()
     prev = attribute_previous(locations, membership, attach_km=13.0)
-    got = dict(zip(zip(prev["source"], prev["loc_id"]), prev["cluster_id"], strict=True))
+    got = prev.set_index(["source", "loc_id"])["cluster_id"].to_dict()
     assert got[("pub", 5)] == 0 and got[("pct", 4)] == -1
     none = attribute_previous(locations, membership, attach_km=0.0)
-    assert dict(zip(zip(none["source"], none["loc_id"]), none["cluster_id"],
-                    strict=True))[("pub", 5)] == -1
+    assert none.set_index(["source", "loc_id"])["cluster_id"].to_dict()[("pub", 5)] == -1
 
 
 def test_top_organizations_by_fractional_count():

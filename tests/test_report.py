@@ -26,7 +26,11 @@ def _template(path: Path) -> Path:
             new_code_cell('print(f"{greeting} x{n * 2}")\nimport os\nprint("cwd=" + os.getcwd())'),
         ]
     )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(path))
     return path
 
@@ -35,7 +39,7 @@ def test_inject_parameters_after_parameters_cell(tmp_path):
     nb = nbformat.read(str(_template(tmp_path / "t.ipynb")), as_version=4)
     out = inject_parameters(nb, {"greeting": "it's", "n": [1, 2]})
     assert INJECTED_TAG in out.cells[2].metadata["tags"]
-    assert "greeting = \"it's\"" in out.cells[2].source
+    assert 'greeting = "it\'s"' in out.cells[2].source
     assert "n = [1, 2]" in out.cells[2].source
     # re-injecting replaces, does not stack
     again = inject_parameters(out, {"n": 3})
@@ -45,18 +49,25 @@ def test_inject_parameters_after_parameters_cell(tmp_path):
 
 
 def test_render_notebook_executes_and_hides_code(tmp_path):
-    tpl = _template(tmp_path / "nb" / "tiny.ipynb") if (tmp_path / "nb").mkdir() is None else None
+    (tmp_path / "nb").mkdir()
+    tpl = _template(tmp_path / "nb" / "tiny.ipynb")
     out_html = tmp_path / "out" / "tiny.html"
     executed = tmp_path / "out" / "tiny.ipynb"
-    render_notebook(str(tpl), str(out_html), {"greeting": "hello-from-test", "n": 21},
-                    executed_ipynb=str(executed), timeout=120)
+    render_notebook(
+        str(tpl),
+        str(out_html),
+        {"greeting": "hello-from-test", "n": 21},
+        executed_ipynb=str(executed),
+        timeout=120,
+    )
     html = out_html.read_text(encoding="utf-8")
     assert "hello-from-test x42" in html  # the injected value reached the executed cell
     assert "print(f" not in html  # code hidden
     assert "<title>Tiny report</title>" in html
     nb = nbformat.read(str(executed), as_version=4)
-    outputs = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                      for o in c.get("outputs", []))
+    outputs = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
     assert "hello-from-test x42" in outputs
     assert f"cwd={tmp_path.resolve()}" in outputs  # template's parent's parent
     assert all("execution" not in c.metadata for c in nb.cells)
@@ -67,14 +78,22 @@ def test_render_notebook_executes_and_hides_code(tmp_path):
 
 def _ranking(sources: tuple[str, ...], n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    names = ["Tokyo–Yokohama", "Shenzhen–Hong Kong–Guangzhou", "Beijing", "Seoul",
-             "Shanghai–Suzhou", "San Jose–San Francisco, CA"]
+    names = [
+        "Tokyo–Yokohama",
+        "Shenzhen–Hong Kong–Guangzhou",
+        "Beijing",
+        "Seoul",
+        "Shanghai–Suzhou",
+        "San Jose–San Francisco, CA",
+    ]
     econ = ["JP", "CN/HK", "CN", "KR", "CN", "US"]
-    df = pd.DataFrame({
-        "cluster_id": np.arange(n) + seed * 100,
-        "name": names + [f"Town {i}" for i in range(len(names), n)],
-        "economy": econ + ["DE"] * (n - len(names)),
-    })
+    df = pd.DataFrame(
+        {
+            "cluster_id": np.arange(n) + seed * 100,
+            "name": names + [f"Town {i}" for i in range(len(names), n)],
+            "economy": econ + ["DE"] * (n - len(names)),
+        }
+    )
     for s in sources:
         df[f"{s}_count"] = np.round(rng.uniform(10, 1000, n), 2)
         df[f"{s}_share"] = df[f"{s}_count"] / df[f"{s}_count"].sum() * 80
@@ -96,20 +115,32 @@ def make_fake_results(root: Path, top_n: int = 8) -> None:
         (root / "ranking" / v).mkdir(parents=True)
         r.to_csv(root / "ranking" / v / "clusters.csv", index=False)
         noise = pd.DataFrame({"lat": [10.0, 20.0], "lon": [5.0, 50.0], "n_records": [5, 6]})
-        figures.map_top_clusters(r, noise, root / "figures" / v / f"map_top{top_n}.png",
-                                 f"Top clusters {v}", top_n=top_n)
+        figures.map_top_clusters(
+            r, noise, root / "figures" / v / f"map_top{top_n}.png", f"Top clusters {v}", top_n=top_n
+        )
     # match by name (ids differ between the fake variants)
     m = ra[["cluster_id", "name"]].merge(rb[["cluster_id", "name"]], on="name")
     m = m.rename(columns={"cluster_id_x": "cluster_id_a", "cluster_id_y": "cluster_id_b"})
     table, _ = compare_rankings(ra, rb, m.iloc[:-1], top_n=top_n)
     (root / "compare").mkdir()
     table.to_csv(root / "compare" / "gii2024_vs_gii2025.csv", index=False)
-    figures.rank_change_chart(table, root / "figures" / "rank_change_gii2024_vs_gii2025.png",
-                              "gii2024", "gii2025", top_n=top_n)
+    figures.rank_change_chart(
+        table,
+        root / "figures" / "rank_change_gii2024_vs_gii2025.png",
+        "gii2024",
+        "gii2025",
+        top_n=top_n,
+    )
     (root / "extract").mkdir()
-    pd.DataFrame({"input_file": ["demo.csv"], "source": ["pct"], "rows_in": [10],
-                  "rows_used": [9], "rows_rejected": [1]}).to_csv(
-        root / "extract" / "accounting.csv", index=False)
+    pd.DataFrame(
+        {
+            "input_file": ["demo.csv"],
+            "source": ["pct"],
+            "rows_in": [10],
+            "rows_used": [9],
+            "rows_rejected": [1],
+        }
+    ).to_csv(root / "extract" / "accounting.csv", index=False)
     # geocode/ and locations/ accounting deliberately missing
 
 
@@ -118,16 +149,23 @@ def test_appendix_notebook_end_to_end(tmp_path):
     make_fake_results(results)
     ref = tmp_path / "reference"
     ref.mkdir()
-    pd.DataFrame({"rank": [1, 2, 6], "cluster_name": ["Tokyo-Yokohama", "Beijing",
-                                                      "San Jose–San Francisco CA"],
-                  "economy": ["JP", "CN", "US"]}).to_csv(ref / "gii2024_top100_ranks.csv",
-                                                         index=False)
+    pd.DataFrame(
+        {
+            "rank": [1, 2, 6],
+            "cluster_name": ["Tokyo-Yokohama", "Beijing", "San Jose–San Francisco CA"],
+            "economy": ["JP", "CN", "US"],
+        }
+    ).to_csv(ref / "gii2024_top100_ranks.csv", index=False)
     out_html = tmp_path / "appendix.html"
     render_notebook(
         str(REPO / "notebooks" / "appendix.ipynb"),
         str(out_html),
-        {"results_dir": str(results), "top_n": 8, "reference_dir": str(ref),
-         "variant_labels": {"gii2024": "GII 2024 (PCT + publications)"}},
+        {
+            "results_dir": str(results),
+            "top_n": 8,
+            "reference_dir": str(ref),
+            "variant_labels": {"gii2024": "GII 2024 (PCT + publications)"},
+        },
         timeout=300,
     )
     html = out_html.read_text(encoding="utf-8")
