@@ -1,10 +1,10 @@
 """Snakemake adapter: merge a variant's per-source clusters into named S&T clusters."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
-from stclusters.merge import build_st_clusters, describe_clusters, noise_points
 
 from stclusters.io import read_parquet, write_parquet
 from stclusters.logs import logged_step
+from stclusters.merge import build_st_clusters, describe_clusters, noise_points
 from stclusters.rank import world_totals
 
 p = snakemake.params
@@ -27,6 +27,7 @@ with logged_step(snakemake.log[0], f"merge {snakemake.wildcards.variant}") as lo
         name_min_share=p.merge["name_min_share"],
         name_absorb_km=p.merge["name_absorb_km"],
         name_absorb_ratio=p.merge["name_absorb_ratio"],
+        locations=cur,
     )
     noise = noise_points(cur, membership, min_records=p.noise_min_records)
     write_parquet(membership, snakemake.output.membership)

@@ -29,8 +29,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-EARTH_RADIUS_KM = 6371.0088
-"""Mean Earth radius (IUGG), km."""
+from stclusters.geo import EARTH_RADIUS_KM, chord, to_xyz
 
 DIST_RTOL = 1e-9
 """Relative tolerance on radii: a pair exactly at ``eps`` (up to float rounding of the xyz
@@ -44,21 +43,6 @@ exact value; a neighbourhood weight within this relative tolerance of ``min_weig
 counts as reaching it."""
 
 _REDUCE_CHUNK = 1 << 22  # graph entries per block when summing neighbour weights
-
-
-def to_xyz(
-    lat_deg: np.ndarray | Iterable[float], lon_deg: np.ndarray | Iterable[float]
-) -> np.ndarray:
-    """Unit-sphere cartesian coordinates, shape ``(n, 3)``, of points given in degrees."""
-    phi = np.radians(np.asarray(lat_deg, dtype=np.float64))
-    lam = np.radians(np.asarray(lon_deg, dtype=np.float64))
-    cos_phi = np.cos(phi)
-    return np.column_stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)])
-
-
-def chord(eps_km: float) -> float:
-    """Straight-line distance on the unit sphere between points ``eps_km`` apart on Earth."""
-    return 2.0 * math.sin(float(eps_km) / (2.0 * EARTH_RADIUS_KM))
 
 
 def _radius(eps_km: float) -> float:

@@ -119,34 +119,6 @@ def _footer(fig: Figure, lines: list[str]) -> None:
 # ------------------------------------------------------------------ world map
 
 
-def noise_points(
-    locations: pd.DataFrame, membership: pd.DataFrame, min_records: int = 5
-) -> pd.DataFrame:
-    """Noise locations of a variant for the map: ``lat``, ``lon``, ``n_records``.
-
-    ``locations`` is ``results/locations/locations.parquet`` (filtered to
-    ``window == "current"`` when that column is present), ``membership`` the variant's
-    ``membership.parquet``. A rounded location (``loc_id``) is noise when none of its rows
-    in the variant's sources is in a cluster; its records are summed over those sources
-    and it is kept with at least ``min_records`` records (GII map note: five). Sorted by
-    ``loc_id``.
-    """
-    loc = locations
-    if "window" in loc.columns:
-        loc = loc[loc["window"] == "current"]
-    sources = membership["source"].unique()
-    loc = loc[loc["source"].isin(sources)]
-    clustered = membership.loc[membership["cluster_id"] >= 0, "loc_id"].unique()
-    loc = loc[~loc["loc_id"].isin(clustered)]
-    out = (
-        loc.groupby("loc_id", as_index=False)
-        .agg(lat=("lat", "first"), lon=("lon", "first"), n_records=("n_records", "sum"))
-        .sort_values("loc_id", kind="mergesort")
-    )
-    out = out[out["n_records"] >= min_records]
-    return out[["loc_id", "lat", "lon", "n_records"]].reset_index(drop=True)
-
-
 def _marker_sizes(score: np.ndarray, smax: float, area_max: float = 700.0) -> np.ndarray:
     """Marker areas (pt^2) proportional to score; the largest cluster gets ``area_max``."""
     if smax <= 0:

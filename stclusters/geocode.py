@@ -41,6 +41,7 @@ from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 from stclusters.countries import country_key, to_iso2
+from stclusters.geo import chord, haversine_km, to_xyz
 from stclusters.text import full_key, normalize_place
 
 __all__ = [
@@ -55,7 +56,6 @@ __all__ = [
 METHODS = ("given", "exact", "alternate", "fuzzy", "region", "country")
 REASONS = ("no_address", "unknown_country", "no_match")
 GIVEN_RADIUS_KM = 50.0
-EARTH_RADIUS_KM = 6371.0088
 SCORES = {"given": 100.0, "exact": 100.0, "alternate": 100.0, "region": 50.0, "country": 10.0}
 
 # fuzzy candidate generation: size of one ratio matrix chunk, and the most places a shared
@@ -169,18 +169,6 @@ def region_admin1(country_iso2: str | None, region: str | None) -> tuple[str | N
 
 
 # ----------------------------------------------------------------- helpers
-def _xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """pd.factorize with missing (None/NaN) as -1, on an object array."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
@@ -514,10 +502,9 @@ def geocode(
         coords = np.column_stack([lat_in[g], lon_in[g]])
         ucoords, cinv = np.unique(coords, axis=0, return_inverse=True)
         cinv = cinv.reshape(-1)
-        tree = cKDTree(_xyz(pl.lat, pl.lon))
-        chord = 2.0 * np.sin(GIVEN_RADIUS_KM / (2.0 * EARTH_RADIUS_KM))
-        _, near = tree.query(_xyz(ucoords[:, 0], ucoords[:, 1]), k=1,
-                             distance_upper_bound=chord)
+        tree = cKDTree(to_xyz(pl.lat, pl.lon))
+        _, near = tree.query(to_xyz(ucoords[:, 0], ucoords[:, 1]), k=1,
+                             distance_upper_bound=chord(GIVEN_RADIUS_KM))
         near = np.where(near >= len(pl.gid), -1, near).astype(np.int64)[cinv]
         gk = row_key[g]
         text_p = np.where(gk >= 0, k_pidx[np.maximum(gk, 0)], -1)
@@ -525,7 +512,7 @@ def geocode(
         text_p = np.where((text_m == _M_EXACT) | (text_m == _M_ALTERNATE), text_p, -1)
         tp = np.maximum(text_p, 0)
         close = (text_p >= 0) & (
-            _haversine_km(lat_in[g], lon_in[g], pl.lat[tp], pl.lon[tp]) <= GIVEN_RADIUS_KM
+            haversine_km(lat_in[g], lon_in[g], pl.lat[tp], pl.lon[tp]) <= GIVEN_RADIUS_KM
         )
         out_pidx[g] = np.where(close, text_p, near)
         no_iso = out_iso[g] == None  # noqa: E711

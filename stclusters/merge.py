@@ -22,7 +22,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from stclusters.cluster import _radius, to_xyz
+from stclusters.cluster import _radius
+from stclusters.geo import to_xyz
 
 MEMBER, ATTACHED, NOISE = "member", "attached", "noise"
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from stclusters.cluster import chord, to_xyz
+from stclusters.geo import chord, to_xyz
 
 ORG_SOURCE = {"top_applicant": "pct", "top_organization": "pub", "top_vc_company": "vc"}
 

@@ -115,27 +115,3 @@ def test_rank_change_chart(tmp_path):
     assert (tmp_path / "empty.png").stat().st_size > 1_000
 
 
-def test_noise_points():
-    loc = pd.DataFrame(
-        {
-            "source": ["pct", "pub", "pct", "pub", "vc", "pct", "pct"],
-            "window": ["current"] * 6 + ["previous"],
-            "loc_id": [1, 1, 2, 2, 3, 4, 5],
-            "lat": [1.0, 1.0, 2.0, 2.0, 3.0, 4.0, 5.0],
-            "lon": [10.0, 10.0, 20.0, 20.0, 30.0, 40.0, 50.0],
-            "n_records": [3, 3, 9, 9, 50, 4, 99],
-        }
-    )
-    mem = pd.DataFrame(
-        {
-            "source": ["pct", "pub", "pct", "pub", "pct"],
-            "loc_id": [1, 1, 2, 2, 4],
-            "cluster_id": [-1, -1, 7, -1, -1],
-            "how": ["member"] * 5,
-        }
-    )
-    nz = figures.noise_points(loc, mem, min_records=5)
-    # loc 1: 3 + 3 records, noise in both; loc 2 is in a cluster for pct; loc 3 is VC only
-    # (not a source of this variant); loc 4 has too few records; loc 5 is the previous window
-    assert nz["loc_id"].tolist() == [1]
-    assert nz["n_records"].tolist() == [6]

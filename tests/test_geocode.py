@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from stclusters.gazetteer import build_gazetteer
+from stclusters.geo import haversine_km
 from stclusters.geocode import (
     METHODS,
-    _haversine_km,
     accounting,
     geocode,
     qa_by_country,
@@ -121,7 +121,7 @@ def test_real_world_variants_land_within_25_km(gaz) -> None:
     assert len(unmatched) == 0
     assert len(placed) == len(CASES)
     truth = np.array([(la, lo) for *_, la, lo in CASES])
-    km = _haversine_km(placed["lat"].to_numpy(), placed["lon"].to_numpy(),
+    km = haversine_km(placed["lat"].to_numpy(), placed["lon"].to_numpy(),
                        truth[:, 0], truth[:, 1])
     assert (km <= 25).mean() >= 0.95, placed.loc[km > 25, ["city", "place_name"]]
     assert set(placed["geo_method"]) <= {"exact", "alternate", "fuzzy"}
@@ -188,7 +188,7 @@ def test_given_coordinates(gaz) -> None:
     assert p.loc[1, "lat"] == 48.14
     assert p.loc[1, "place_name"] != "Frankfurt am Main"
     near = places.set_index("geonameid").loc[p.loc[1, "geonameid"]]
-    assert _haversine_km(48.14, 11.58, near["lat"], near["lon"]) <= 50
+    assert haversine_km(48.14, 11.58, near["lat"], near["lon"]) <= 50
     assert p.loc[2, "country_iso2"] == "FR"
     # the nearest GeoNames place of central Paris is one of its arrondissements
     assert p.loc[2, "place_name"].startswith("Paris")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.cluster import EARTH_RADIUS_KM
+from stclusters.geo import EARTH_RADIUS_KM
 from stclusters.merge import build_st_clusters, describe_clusters, noise_points
 
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180
