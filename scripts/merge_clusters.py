@@ -28,6 +28,7 @@ with logged_step(snakemake.log[0], f"merge {snakemake.wildcards.variant}") as lo
         name_absorb_km=p.merge["name_absorb_km"],
         name_absorb_ratio=p.merge["name_absorb_ratio"],
         locations=cur,
+        name_aliases=p.merge["name_aliases"],
     )
     noise = noise_points(cur, membership, min_records=p.noise_min_records)
     write_parquet(membership, snakemake.output.membership)

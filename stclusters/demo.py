@@ -11,10 +11,16 @@ How the world is built (every random draw comes from ``numpy.random.default_rng(
 * Each metro is a set of GeoNames places with fixed shares (``places``: ``Name|CC|share``,
   ``CC`` may carry a GeoNames admin1 code as ``US:CA``) plus a remainder share spread over
   the gazetteer places of the same countries within ``radius_km`` of any component place,
-  weighted by population**0.6 and capped at 5% of the metro per place.
+  weighted by population**0.6 and capped at 5% of the metro per place. A component written
+  ``@lat/lon|CC|share`` is a corridor point (no gazetteer place there, e.g. between Suzhou
+  and Kunshan): its rows always carry jittered coordinates and name the nearest place.
 * A metro's share of a source is its value in percent; what the table leaves over
   (``1 - sum/100``, clipped to 10-40%) is diffuse noise spread over every gazetteer place,
-  weighted by population**0.6 and by the square root of the country's share of that source.
+  weighted by population**0.6 and by the square root of the country's share of that source,
+  then thinned where places crowd so that noise alone never reaches the default DBSCAN
+  density (0.0004 of the world total within 13 km).
+* Metros of documents and places of contributors are drawn by systematic sampling, so every
+  metro and place is within one of its expected count (small places exist at small scales).
 * Documents have 1-6 inventors (PCT), 1-8 author addresses (articles) or one location
   (VC). Contributors are drawn from the document's metro; about 12% of documents have one
   contributor in another metro drawn by output. Noise documents keep all contributors in
@@ -40,17 +46,34 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = [
-    "source", "doc_id", "year", "city", "region", "postal_code", "country", "lat", "lon",
+    "source",
+    "doc_id",
+    "year",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "lat",
+    "lon",
     "organization",
 ]
 
 # per source: id prefix, documents at scale 1, years generated, contributors per document
 SOURCES: dict[str, dict] = {
-    "pct": {"prefix": "PCT", "docs": 40_000, "years": (2018, 2023),
-            "sizes": [1, 2, 3, 4, 5, 6], "size_p": [0.28, 0.28, 0.2, 0.12, 0.07, 0.05]},
-    "pub": {"prefix": "PUB", "docs": 43_000, "years": (2017, 2022),
-            "sizes": [1, 2, 3, 4, 5, 6, 7, 8],
-            "size_p": [0.14, 0.2, 0.2, 0.16, 0.12, 0.08, 0.06, 0.04]},
+    "pct": {
+        "prefix": "PCT",
+        "docs": 40_000,
+        "years": (2018, 2023),
+        "sizes": [1, 2, 3, 4, 5, 6],
+        "size_p": [0.28, 0.28, 0.2, 0.12, 0.07, 0.05],
+    },
+    "pub": {
+        "prefix": "PUB",
+        "docs": 43_000,
+        "years": (2017, 2022),
+        "sizes": [1, 2, 3, 4, 5, 6, 7, 8],
+        "size_p": [0.14, 0.2, 0.2, 0.16, 0.12, 0.08, 0.06, 0.04],
+    },
     "vc": {"prefix": "VC", "docs": 46_000, "years": (2018, 2023), "sizes": [1], "size_p": [1.0]},
 }
 
@@ -62,84 +85,269 @@ NOISE_DENSITY_CAP = 0.00012  # noise within ~13 km of any place, as share of the
 NOISE_GROWTH_PCT = 2.0
 
 # ------------------------------------------------------------------ address writing tables
-CA_PROVINCES = {"01": "AB", "02": "BC", "03": "MB", "04": "NB", "05": "NL", "07": "NS",
-                "08": "ON", "09": "PE", "10": "QC", "11": "SK", "12": "YT", "13": "NT",
-                "14": "NU"}
-DE_STATES = {"01": "Baden-Württemberg", "02": "Bavaria", "03": "Bremen", "04": "Hamburg",
-             "05": "Hesse", "06": "Lower Saxony", "07": "North Rhine-Westphalia",
-             "08": "Rhineland-Palatinate", "09": "Saarland", "10": "Schleswig-Holstein",
-             "11": "Brandenburg", "12": "Mecklenburg-Vorpommern", "13": "Saxony",
-             "14": "Saxony-Anhalt", "15": "Thuringia", "16": "Berlin"}
-JP_PREFECTURES = dict(zip(
-    [f"{i:02d}" for i in range(1, 48)],
-    ["Aichi", "Akita", "Aomori", "Chiba", "Ehime", "Fukui", "Fukuoka", "Fukushima", "Gifu",
-     "Gunma", "Hiroshima", "Hokkaido", "Hyogo", "Ibaraki", "Ishikawa", "Iwate", "Kagawa",
-     "Kagoshima", "Kanagawa", "Kochi", "Kumamoto", "Kyoto", "Mie", "Miyagi", "Miyazaki",
-     "Nagano", "Nagasaki", "Nara", "Niigata", "Oita", "Okayama", "Osaka", "Saga", "Saitama",
-     "Shiga", "Shimane", "Shizuoka", "Tochigi", "Tokushima", "Tokyo", "Tottori", "Toyama",
-     "Wakayama", "Yamagata", "Yamaguchi", "Yamanashi", "Okinawa"], strict=True))
+CA_PROVINCES = {
+    "01": "AB",
+    "02": "BC",
+    "03": "MB",
+    "04": "NB",
+    "05": "NL",
+    "07": "NS",
+    "08": "ON",
+    "09": "PE",
+    "10": "QC",
+    "11": "SK",
+    "12": "YT",
+    "13": "NT",
+    "14": "NU",
+}
+DE_STATES = {
+    "01": "Baden-Württemberg",
+    "02": "Bavaria",
+    "03": "Bremen",
+    "04": "Hamburg",
+    "05": "Hesse",
+    "06": "Lower Saxony",
+    "07": "North Rhine-Westphalia",
+    "08": "Rhineland-Palatinate",
+    "09": "Saarland",
+    "10": "Schleswig-Holstein",
+    "11": "Brandenburg",
+    "12": "Mecklenburg-Vorpommern",
+    "13": "Saxony",
+    "14": "Saxony-Anhalt",
+    "15": "Thuringia",
+    "16": "Berlin",
+}
+JP_PREFECTURES = dict(
+    zip(
+        [f"{i:02d}" for i in range(1, 48)],
+        [
+            "Aichi",
+            "Akita",
+            "Aomori",
+            "Chiba",
+            "Ehime",
+            "Fukui",
+            "Fukuoka",
+            "Fukushima",
+            "Gifu",
+            "Gunma",
+            "Hiroshima",
+            "Hokkaido",
+            "Hyogo",
+            "Ibaraki",
+            "Ishikawa",
+            "Iwate",
+            "Kagawa",
+            "Kagoshima",
+            "Kanagawa",
+            "Kochi",
+            "Kumamoto",
+            "Kyoto",
+            "Mie",
+            "Miyagi",
+            "Miyazaki",
+            "Nagano",
+            "Nagasaki",
+            "Nara",
+            "Niigata",
+            "Oita",
+            "Okayama",
+            "Osaka",
+            "Saga",
+            "Saitama",
+            "Shiga",
+            "Shimane",
+            "Shizuoka",
+            "Tochigi",
+            "Tokushima",
+            "Tokyo",
+            "Tottori",
+            "Toyama",
+            "Wakayama",
+            "Yamagata",
+            "Yamaguchi",
+            "Yamanashi",
+            "Okinawa",
+        ],
+        strict=True,
+    )
+)
 
 # native-script names of the largest places (otherwise taken from GeoNames by script)
 NATIVE = {
-    ("Tokyo", "JP"): "東京", ("Yokohama", "JP"): "横浜", ("Osaka", "JP"): "大阪",
-    ("Kyoto", "JP"): "京都", ("Kobe", "JP"): "神戸", ("Nagoya", "JP"): "名古屋",
-    ("Kawasaki", "JP"): "川崎", ("Seoul", "KR"): "서울", ("Suwon", "KR"): "수원",
-    ("Daejeon", "KR"): "대전", ("Busan", "KR"): "부산", ("Beijing", "CN"): "北京",
-    ("Shanghai", "CN"): "上海", ("Shenzhen", "CN"): "深圳", ("Guangzhou", "CN"): "广州",
-    ("Hong Kong", "HK"): "香港", ("Taipei", "TW"): "台北", ("Hsinchu", "TW"): "新竹",
-    ("Moscow", "RU"): "Москва", ("Saint Petersburg", "RU"): "Санкт-Петербург",
-    ("Tel Aviv", "IL"): "תל אביב", ("Jerusalem", "IL"): "ירושלים",
-    ("Cairo", "EG"): "القاهرة", ("Tehran", "IR"): "تهران", ("Athens", "GR"): "Αθήνα",
+    ("Tokyo", "JP"): "東京",
+    ("Yokohama", "JP"): "横浜",
+    ("Osaka", "JP"): "大阪",
+    ("Kyoto", "JP"): "京都",
+    ("Kobe", "JP"): "神戸",
+    ("Nagoya", "JP"): "名古屋",
+    ("Kawasaki", "JP"): "川崎",
+    ("Chengdu", "CN"): "成都",
+    ("Kyiv", "UA"): "Київ",
+    ("Seoul", "KR"): "서울",
+    ("Suwon", "KR"): "수원",
+    ("Daejeon", "KR"): "대전",
+    ("Busan", "KR"): "부산",
+    ("Beijing", "CN"): "北京",
+    ("Shanghai", "CN"): "上海",
+    ("Shenzhen", "CN"): "深圳",
+    ("Guangzhou", "CN"): "广州",
+    ("Hong Kong", "HK"): "香港",
+    ("Taipei", "TW"): "台北",
+    ("Hsinchu", "TW"): "新竹",
+    ("Moscow", "RU"): "Москва",
+    ("Saint Petersburg", "RU"): "Санкт-Петербург",
+    ("Tel Aviv", "IL"): "תל אביב",
+    ("Jerusalem", "IL"): "ירושלים",
+    ("Cairo", "EG"): "القاهرة",
+    ("Tehran", "IR"): "تهران",
+    ("Athens", "GR"): "Αθήνα",
     ("Bangkok", "TH"): "กรุงเทพมหานคร",
 }
 # common exonyms / native Latin spellings (kept only when GeoNames knows them)
 EXONYMS = {
-    "Munich": ["München", "Muenchen", "Munchen"], "Köln": ["Cologne", "Koeln"],
-    "Nuremberg": ["Nürnberg", "Nuernberg"], "Vienna": ["Wien"], "Prague": ["Praha"],
-    "Warsaw": ["Warszawa"], "Milan": ["Milano"], "Rome": ["Roma"], "Turin": ["Torino"],
-    "Florence": ["Firenze"], "Naples": ["Napoli"], "Padova": ["Padua"], "Lisbon": ["Lisboa"],
-    "Copenhagen": ["København", "Kobenhavn"], "Gothenburg": ["Göteborg", "Goteborg"],
-    "Brussels": ["Bruxelles", "Brussel"], "Antwerp": ["Antwerpen", "Anvers"],
-    "The Hague": ["Den Haag", "'s-Gravenhage"], "Genève": ["Geneva", "Genf"],
-    "Zürich": ["Zurich", "Zuerich"], "Basel": ["Bâle", "Basle"], "Moscow": ["Moskva"],
-    "Beijing": ["Peking"], "Sevilla": ["Seville"], "Athens": ["Athina", "Athinai"],
-    "Bucharest": ["București", "Bucuresti"], "Belgrade": ["Beograd"],
-    "Bengaluru": ["Bangalore"], "Mumbai": ["Bombay"], "Chennai": ["Madras"],
-    "Kolkata": ["Calcutta"], "Gent": ["Ghent", "Gand"], "Hanover": ["Hannover"],
-    "Frankfurt am Main": ["Frankfurt"], "Kyiv": ["Kiev"], "Montréal": ["Montreal"],
-    "São Paulo": ["Sao Paulo"], "Mexico City": ["Ciudad de México", "Mexico"],
-    "Kraków": ["Krakow", "Cracow"], "Tel Aviv": ["Tel Aviv-Yafo", "Tel-Aviv"],
-    "Gurgaon": ["Gurugram"], "Fes": ["Fès", "Fez"], "Saint Petersburg": ["St Petersburg"],
+    "Munich": ["München", "Muenchen", "Munchen"],
+    "Köln": ["Cologne", "Koeln"],
+    "Nuremberg": ["Nürnberg", "Nuernberg"],
+    "Vienna": ["Wien"],
+    "Prague": ["Praha"],
+    "Warsaw": ["Warszawa"],
+    "Milan": ["Milano"],
+    "Rome": ["Roma"],
+    "Turin": ["Torino"],
+    "Florence": ["Firenze"],
+    "Naples": ["Napoli"],
+    "Padova": ["Padua"],
+    "Lisbon": ["Lisboa"],
+    "Copenhagen": ["København", "Kobenhavn"],
+    "Gothenburg": ["Göteborg", "Goteborg"],
+    "Brussels": ["Bruxelles", "Brussel"],
+    "Antwerp": ["Antwerpen", "Anvers"],
+    "The Hague": ["Den Haag", "'s-Gravenhage"],
+    "Genève": ["Geneva", "Genf"],
+    "Zürich": ["Zurich", "Zuerich"],
+    "Basel": ["Bâle", "Basle"],
+    "Moscow": ["Moskva"],
+    "Beijing": ["Peking"],
+    "Sevilla": ["Seville"],
+    "Athens": ["Athina", "Athinai"],
+    "Bucharest": ["București", "Bucuresti"],
+    "Belgrade": ["Beograd"],
+    "Bengaluru": ["Bangalore"],
+    "Mumbai": ["Bombay"],
+    "Chennai": ["Madras"],
+    "Kolkata": ["Calcutta"],
+    "Gent": ["Ghent", "Gand"],
+    "Hanover": ["Hannover"],
+    "Frankfurt am Main": ["Frankfurt"],
+    "Kyiv": ["Kiev"],
+    "Montréal": ["Montreal"],
+    "São Paulo": ["Sao Paulo"],
+    "Mexico City": ["Ciudad de México", "Mexico"],
+    "Kraków": ["Krakow", "Cracow"],
+    "Tel Aviv": ["Tel Aviv-Yafo", "Tel-Aviv"],
+    "Gurgaon": ["Gurugram"],
+    "Fes": ["Fès", "Fez"],
+    "Saint Petersburg": ["St Petersburg"],
 }
 # scripts (code point ranges) counted as native per country
 _SCRIPTS = {
-    "cjk": [(0x4E00, 0x9FFF), (0x3400, 0x4DBF)], "kana": [(0x3040, 0x30FF)],
-    "hangul": [(0xAC00, 0xD7AF)], "cyrillic": [(0x0400, 0x04FF)],
-    "hebrew": [(0x0590, 0x05FF)], "arabic": [(0x0600, 0x06FF)],
-    "greek": [(0x0370, 0x03FF)], "thai": [(0x0E00, 0x0E7F)],
+    "cjk": [(0x4E00, 0x9FFF), (0x3400, 0x4DBF)],
+    "kana": [(0x3040, 0x30FF)],
+    "hangul": [(0xAC00, 0xD7AF)],
+    "cyrillic": [(0x0400, 0x04FF)],
+    "hebrew": [(0x0590, 0x05FF)],
+    "arabic": [(0x0600, 0x06FF)],
+    "greek": [(0x0370, 0x03FF)],
+    "thai": [(0x0E00, 0x0E7F)],
 }
-NATIVE_SCRIPT = {"JP": "cjk", "CN": "cjk", "TW": "cjk", "HK": "cjk", "MO": "cjk",
-                 "KR": "hangul", "RU": "cyrillic", "UA": "cyrillic", "BG": "cyrillic",
-                 "RS": "cyrillic", "BY": "cyrillic", "IL": "hebrew", "EG": "arabic",
-                 "SA": "arabic", "AE": "arabic", "QA": "arabic", "IR": "arabic",
-                 "DZ": "arabic", "MA": "arabic", "TN": "arabic", "SD": "arabic",
-                 "JO": "arabic", "GR": "greek", "TH": "thai"}
+NATIVE_SCRIPT = {
+    "JP": "cjk",
+    "CN": "cjk",
+    "TW": "cjk",
+    "HK": "cjk",
+    "MO": "cjk",
+    "KR": "hangul",
+    "RU": "cyrillic",
+    "UA": "cyrillic",
+    "BG": "cyrillic",
+    "RS": "cyrillic",
+    "BY": "cyrillic",
+    "IL": "hebrew",
+    "EG": "arabic",
+    "SA": "arabic",
+    "AE": "arabic",
+    "QA": "arabic",
+    "IR": "arabic",
+    "DZ": "arabic",
+    "MA": "arabic",
+    "TN": "arabic",
+    "SD": "arabic",
+    "JO": "arabic",
+    "GR": "greek",
+    "TH": "thai",
+}
 SEOUL_GU = ["Gangnam-gu", "Seocho-gu", "Gwanak-gu", "Mapo-gu", "Seongdong-gu"]
 
-PCT_POOL = ["{c} Electronics", "Alpha {c} Electronics", "{c} Precision Industries",
-            "{c} Pharmaceuticals", "{c} Motor Co.", "{c} Chemical", "{c} University",
-            "{c} Institute of Technology", "{c} Medical Devices", "{c} Semiconductor",
-            "{c} Telecom", "{c} Advanced Materials"]
-PUB_POOL = ["{c} University", "{c} Institute of Technology", "{c} Medical University",
-            "University Hospital {c}", "{c} Normal University", "{c} Polytechnic",
-            "National Research Institute {c}", "{c} Academy of Sciences",
-            "{c} University of Science and Technology", "{c} Cancer Center",
-            "{c} Agricultural University", "{c} State University"]
+PCT_POOL = [
+    "{c} Electronics",
+    "Alpha {c} Electronics",
+    "{c} Precision Industries",
+    "{c} Pharmaceuticals",
+    "{c} Motor Co.",
+    "{c} Chemical",
+    "{c} University",
+    "{c} Institute of Technology",
+    "{c} Medical Devices",
+    "{c} Semiconductor",
+    "{c} Telecom",
+    "{c} Advanced Materials",
+]
+PUB_POOL = [
+    "{c} University",
+    "{c} Institute of Technology",
+    "{c} Medical University",
+    "University Hospital {c}",
+    "{c} Normal University",
+    "{c} Polytechnic",
+    "National Research Institute {c}",
+    "{c} Academy of Sciences",
+    "{c} University of Science and Technology",
+    "{c} Cancer Center",
+    "{c} Agricultural University",
+    "{c} State University",
+]
 POOL_W = 1.0 / (np.arange(1, 13) + 2.0)
 POOL_W = POOL_W / POOL_W.sum()
-VC_POOL = 40
-_SYL = ["no", "va", "lu", "mi", "ra", "ten", "zo", "qui", "bel", "dex", "ly", "sen", "ka",
-        "tri", "or", "pix", "cor", "fin", "ar", "ve", "syn", "tal", "ox", "mo"]
+VC_POOL = 40  # startups per metro (the first one is the metro's most frequent)
+VC_NOISE_POOL = 5000  # startups outside the metros
+_SYL = [
+    "no",
+    "va",
+    "lu",
+    "mi",
+    "ra",
+    "ten",
+    "zo",
+    "qui",
+    "bel",
+    "dex",
+    "ly",
+    "sen",
+    "ka",
+    "tri",
+    "or",
+    "pix",
+    "cor",
+    "fin",
+    "ar",
+    "ve",
+    "syn",
+    "tal",
+    "ox",
+    "mo",
+]
 _VC_SUFFIX = ["", "", " AI", " Labs", " Health", " Bio", " Pay", " Robotics", "ly", "io"]
 JUNK_COUNTRIES = ["XX", "Atlantis", "ZZ", "Utopia", "??"]
 
@@ -370,8 +578,9 @@ def _world(min_population: int) -> _World:
             keys.append(k + c)
         place_idx[s] = np.concatenate(idxs)
         place_key[s] = np.concatenate(keys)
-        place_anchor[s] = np.concatenate([pm[2] for pm in per_metro]
-                                         + [np.full((len(eligible), 2), np.nan)])
+        place_anchor[s] = np.concatenate(
+            [pm[2] for pm in per_metro] + [np.full((len(eligible), 2), np.nan)]
+        )
     growth = np.append(m["growth_pct"].to_numpy(float), NOISE_GROWTH_PCT)
     top = np.append(m["top_share"].to_numpy(float), 0.0)
     assert len(growth) == n + 1
@@ -385,8 +594,7 @@ def _in_script(s: str, script: str) -> bool:
 
 
 def _fold(s: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", s)
-                   if not unicodedata.combining(ch))
+    return "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
 
 
 def _native_name(name: str, cc: str, alts) -> str | None:
@@ -401,6 +609,12 @@ def _native_name(name: str, cc: str, alts) -> str | None:
         if cc == "JP":
             kana = [a for a in cands if _in_script(a, "kana")]
             cands = [a for a in cands if a not in kana] or kana
+    if script == "cjk":  # prefer the bare name whose "city" form (+市/都/府) is also known
+        altset = set(alts)
+        bare = [a for a in cands if any(a + x in altset for x in "市都府")]
+        cands = bare or cands
+    if script == "cyrillic":
+        cands = [a for a in cands if re.fullmatch(r"[А-яЁёІіЇїЄєҐґ' -]+", a)]
     if script == "arabic" and cc != "IR":
         cands = [a for a in cands if a.startswith("ال")] or cands
     if not cands:
@@ -427,10 +641,11 @@ def _alt_latin(name: str, alts) -> str | None:
 def _suffixed(name: str, cc: str, admin1: str, lat: float, lon: float) -> str | None:
     base = _fold(name).replace(" City", "").replace(" District", "").strip()
     if cc == "JP":
-        if base.endswith(("-shi", "-ku")):
+        if base.endswith(("-shi", "-ku")) or name == "Tokyo":
             return base
-        tokyo_ward = admin1 == "40" and name != "Tokyo" and _hav_km(
-            35.6895, 139.69171, lat, lon) < 20
+        tokyo_ward = (
+            admin1 == "40" and name != "Tokyo" and _hav_km(35.6895, 139.69171, lat, lon) < 20
+        )
         return f"{base}-ku" if tokyo_ward else f"{base}-shi"
     if cc == "KR":
         return base if base.endswith(("-si", "-gu")) else f"{base}-si"
@@ -464,8 +679,10 @@ def _postal(gid: int, cc: str) -> str | None:
 
 def _place_strings(idx: np.ndarray, g: _Gaz) -> dict:
     """For each used place: the five name variants, region strings and postal code."""
-    out = {k: np.empty(len(idx), dtype=object) for k in
-           ("canon", "upper", "native", "alt", "suffix", "code", "region_name", "postal")}
+    out = {
+        k: np.empty(len(idx), dtype=object)
+        for k in ("canon", "upper", "native", "alt", "suffix", "code", "region_name", "postal")
+    }
     for j, i in enumerate(idx):
         name, cc, a1 = g.name[i], g.cc[i], g.admin1[i]
         out["canon"][j] = name
@@ -475,8 +692,9 @@ def _place_strings(idx: np.ndarray, g: _Gaz) -> dict:
         out["suffix"][j] = _suffixed(name, cc, a1, g.lat[i], g.lon[i]) or name
         code = a1 if cc == "US" else CA_PROVINCES.get(a1) if cc == "CA" else None
         out["code"][j] = code
-        out["region_name"][j] = (DE_STATES.get(a1) if cc == "DE"
-                                 else JP_PREFECTURES.get(a1) if cc == "JP" else None)
+        out["region_name"][j] = (
+            DE_STATES.get(a1) if cc == "DE" else JP_PREFECTURES.get(a1) if cc == "JP" else None
+        )
         out["postal"][j] = _postal(int(g.gid[i]), cc)
     return out
 
@@ -486,9 +704,9 @@ def _typo(s: str, op: int, pos: float) -> str:
         return s
     k = 1 + int(pos * (len(s) - 2))  # never the first letter
     if op == 0:  # swap
-        return s[:k] + s[k + 1] + s[k] + s[k + 2:] if k + 1 < len(s) else s
+        return s[:k] + s[k + 1] + s[k] + s[k + 2 :] if k + 1 < len(s) else s
     if op == 1:  # drop
-        return s[:k] + s[k + 1:]
+        return s[:k] + s[k + 1 :]
     return s[:k] + s[k] + s[k:]  # duplicate
 
 
@@ -501,9 +719,26 @@ def _startup_names(rng: np.random.Generator, n: int) -> np.ndarray:
     first = syl[a[:, 0]] + syl[a[:, 1]]
     third = np.where(nsyl == 3, syl[a[:, 2]], "")
     names = first + third
-    return np.array([str(x).capitalize() + _VC_SUFFIX[k] for x, k in zip(names, suf,
-                                                                          strict=True)],
-                    dtype=object)
+    return np.array(
+        [str(x).capitalize() + _VC_SUFFIX[k] for x, k in zip(names, suf, strict=True)], dtype=object
+    )
+
+
+def _systematic_u(rng: np.random.Generator, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Stratified uniforms: within each group, (random rank + one offset) / group size.
+
+    Drawing categories with these instead of independent uniforms gives every category
+    within one of its expected count (systematic sampling), so small places and metros
+    are present even at small scales.
+    """
+    n = len(group)
+    order = np.lexsort((rng.random(n), group))
+    sizes = np.bincount(group, minlength=n_groups)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - first[group[order]]
+    offset = rng.random(n_groups)
+    return (rank + offset[group]) / np.maximum(sizes[group], 1)
 
 
 def _choice_cdf(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
@@ -512,12 +747,22 @@ def _choice_cdf(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarra
     return np.searchsorted(c, rng.random(size), side="right")
 
 
-def _generate_source(s: str, rng: np.random.Generator, w: _World, g: _Gaz, scale: float,
-                     coords_share: float, vc_names: np.ndarray) -> dict:
+def _generate_source(
+    s: str,
+    rng: np.random.Generator,
+    w: _World,
+    g: _Gaz,
+    scale: float,
+    coords_share: float,
+    vc_names: np.ndarray,
+) -> dict:
     spec = SOURCES[s]
     nm = len(w.metros)
     n_docs = max(1, int(round(spec["docs"] * scale)))
-    doc_metro = _choice_cdf(rng, w.metro_p[s], n_docs)
+    c = np.cumsum(w.metro_p[s])
+    c[-1] = 1.0
+    u_doc = _systematic_u(rng, np.zeros(n_docs, dtype=np.int64), 1)
+    doc_metro = np.searchsorted(c, u_doc, side="right")
     sizes = np.array(spec["sizes"])[_choice_cdf(rng, np.array(spec["size_p"]), n_docs)]
     # years: P(y0 + t) ~ (1 + growth) ** t per metro
     y0, y1 = spec["years"]
@@ -538,7 +783,7 @@ def _generate_source(s: str, rng: np.random.Generator, w: _World, g: _Gaz, scale
     pm = w.metro_p[s][:nm] / w.metro_p[s][:nm].sum()
     row_metro[collab_rows] = _choice_cdf(rng, pm, len(collab_rows))
     # places: metro rows drawn independently, noise documents share one place
-    u = rng.random(len(doc))
+    u = np.minimum(_systematic_u(rng, row_metro, nm + 1), 1.0 - 1e-12)
     keys = w.place_key[s]
     pidx = w.place_idx[s]
     slot = np.minimum(np.searchsorted(keys, row_metro + u, side="right"), len(keys) - 1)
@@ -556,7 +801,8 @@ def _generate_source(s: str, rng: np.random.Generator, w: _World, g: _Gaz, scale
     if s == "pct":  # one applicant per application
         org_kind = org_kind[starts][doc]
         pool_k = pool_k[starts][doc]
-    organization = _organizations(s, w, g, org_metro, org_kind, pool_k, place, rng, vc_names)
+    org_place = place[starts][doc] if s == "pct" else place
+    organization = _organizations(s, w, g, org_metro, org_kind, pool_k, org_place, rng, vc_names)
     if s == "pct":
         none_doc = rng.random(n_docs) < 0.04  # individual applicants
         organization[none_doc[doc]] = None
@@ -573,17 +819,30 @@ def _generate_source(s: str, rng: np.random.Generator, w: _World, g: _Gaz, scale
     lon = np.where(has_xy, np.round(clon + dlon, 5), np.nan)
     doc_ids = pd.Series(np.arange(n_docs)).astype(str).str.zfill(6)
     doc_ids = (spec["prefix"] + "-" + doc_ids).to_numpy(object)
-    return {"source": np.full(len(doc), s, dtype=object), "doc_id": doc_ids[doc],
-            "year": year[doc].astype(np.int64), "place": place, "lat": lat, "lon": lon,
-            "organization": organization, "metro": row_metro, "doc_metro": doc_metro[doc],
-            "collab": np.isin(np.arange(len(doc)), collab_rows), "pos": pos}
+    return {
+        "source": np.full(len(doc), s, dtype=object),
+        "doc_id": doc_ids[doc],
+        "year": year[doc].astype(np.int64),
+        "place": place,
+        "lat": lat,
+        "lon": lon,
+        "organization": organization,
+        "metro": row_metro,
+        "doc_metro": doc_metro[doc],
+        "collab": np.isin(np.arange(len(doc)), collab_rows),
+        "pos": pos,
+    }
 
 
 def _organizations(s, w, g, org_metro, org_kind, pool_k, place, rng, vc_names):
     m = w.metros
     nm = len(m)
-    short = [str(x).split("–")[0].split(" ")[0] if len(str(x).split("–")[0]) > 14
-             else str(x).split("–")[0] for x in m["metro"]]
+    short = [
+        str(x).split("–")[0].split(" ")[0]
+        if len(str(x).split("–")[0]) > 14
+        else str(x).split("–")[0]
+        for x in m["metro"]
+    ]
     out = np.empty(len(org_metro), dtype=object)
     top = w.top_share[org_metro]
     if s == "vc":
@@ -599,8 +858,11 @@ def _organizations(s, w, g, org_metro, org_kind, pool_k, place, rng, vc_names):
         sel = is_top & (tops[np.minimum(org_metro, nm - 1)] != "")
         out[sel] = tops[org_metro[sel]]
         noise = ~inm
-        sfx = (["Industries", "Technologies", "Engineering", "Labs"] if s == "pct"
-               else ["University of {p}", "{p} General Hospital", "{p} Research Institute"])
+        sfx = (
+            ["Industries", "Technologies", "Engineering", "Labs"]
+            if s == "pct"
+            else ["University of {p}", "{p} General Hospital", "{p} Research Institute"]
+        )
         k = pool_k[noise] % len(sfx)
         names = g.name[place[noise]]
         if s == "pct":
@@ -611,13 +873,20 @@ def _organizations(s, w, g, org_metro, org_kind, pool_k, place, rng, vc_names):
     # VC: the invested company; metro m owns vc_names[m * VC_POOL: (m + 1) * VC_POOL]
     j = rng.integers(1, VC_POOL, size=len(org_metro))
     idx = org_metro * VC_POOL + np.where(is_top, 0, j)
+    noise = org_metro >= nm
+    idx[noise] = nm * VC_POOL + rng.integers(0, VC_NOISE_POOL, size=int(noise.sum()))
     out[:] = vc_names[idx]
     return out
 
 
-def generate_with_truth(seed: int = 20240926, scale: float = 1.0, junk_share: float = 0.01,
-                        typo_share: float = 0.03, coords_share: float = 0.25,
-                        min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_with_truth(
+    seed: int = 20240926,
+    scale: float = 1.0,
+    junk_share: float = 0.01,
+    typo_share: float = 0.03,
+    coords_share: float = 0.25,
+    min_population: int = 1000,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The demo extract and, row for row, what is true about each row.
 
     The truth frame has ``metro`` (metro name or ``"noise"``), ``doc_metro``, ``geonameid``,
@@ -631,7 +900,7 @@ def generate_with_truth(seed: int = 20240926, scale: float = 1.0, junk_share: fl
     g = _gazetteer(min_population)
     w = _world(min_population)
     nm = len(w.metros)
-    vc_names = _startup_names(rng, (nm + 1) * VC_POOL)
+    vc_names = _startup_names(rng, nm * VC_POOL + VC_NOISE_POOL)
     parts = [_generate_source(s, rng, w, g, scale, coords_share, vc_names) for s in SOURCES]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     n = len(cols["place"])
@@ -645,8 +914,7 @@ def generate_with_truth(seed: int = 20240926, scale: float = 1.0, junk_share: fl
     city = names[kind, inv].astype(object)
     cc = g.cc[place]
     seoul = (cc == "KR") & (g.name[place] == "Seoul") & (kind == 4)
-    city[seoul] = np.array(SEOUL_GU, dtype=object)[rng.integers(0, len(SEOUL_GU),
-                                                                 seoul.sum())]
+    city[seoul] = np.array(SEOUL_GU, dtype=object)[rng.integers(0, len(SEOUL_GU), seoul.sum())]
     ur = rng.random(n)
     region = np.full(n, None, dtype=object)
     code = ps["code"][inv]
@@ -705,42 +973,56 @@ def generate_with_truth(seed: int = 20240926, scale: float = 1.0, junk_share: fl
             lat[i], lon[i] = 95.5, 200.0
             junk[i] = "bad_coords_blank_city"
 
-    df = pd.DataFrame({
-        "source": cols["source"], "doc_id": cols["doc_id"], "year": cols["year"],
-        "city": city, "region": region, "postal_code": postal, "country": country,
-        "lat": lat.astype(float), "lon": lon.astype(float),
-        "organization": cols["organization"],
-    })[COLUMNS]
-    valid_xy = (~np.isnan(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-                & ~((lat == 0) & (lon == 0)))
+    df = pd.DataFrame(
+        {
+            "source": cols["source"],
+            "doc_id": cols["doc_id"],
+            "year": cols["year"],
+            "city": city,
+            "region": region,
+            "postal_code": postal,
+            "country": country,
+            "lat": lat.astype(float),
+            "lon": lon.astype(float),
+            "organization": cols["organization"],
+        }
+    )[COLUMNS]
+    valid_xy = (
+        ~np.isnan(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ~((lat == 0) & (lon == 0))
+    )
     metro_names = np.append(w.metros["metro"].to_numpy(object), "noise")
-    truth = pd.DataFrame({
-        "metro": metro_names[cols["metro"]],
-        "doc_metro": metro_names[cols["doc_metro"]],
-        "collab": cols["collab"],
-        "geonameid": g.gid[place],
-        "place_name": g.name[place],
-        "place_country": cc,
-        "true_lat": np.where(valid_xy, lat, g.lat[place]),
-        "true_lon": np.where(valid_xy, lon, g.lon[place]),
-        "junk": junk,
-        "placeable": ~np.isin(junk, ["blank_city", "unknown_country",
-                                     "bad_coords_blank_city"]),
-    })
+    truth = pd.DataFrame(
+        {
+            "metro": metro_names[cols["metro"]],
+            "doc_metro": metro_names[cols["doc_metro"]],
+            "collab": cols["collab"],
+            "geonameid": g.gid[place],
+            "place_name": g.name[place],
+            "place_country": cc,
+            "true_lat": np.where(valid_xy, lat, g.lat[place]),
+            "true_lon": np.where(valid_xy, lon, g.lon[place]),
+            "junk": junk,
+            "placeable": ~np.isin(junk, ["blank_city", "unknown_country", "bad_coords_blank_city"]),
+        }
+    )
     return df, truth
 
 
-def generate(seed: int = 20240926, scale: float = 1.0, junk_share: float = 0.01,
-             typo_share: float = 0.03, coords_share: float = 0.25,
-             min_population: int = 1000) -> pd.DataFrame:
+def generate(
+    seed: int = 20240926,
+    scale: float = 1.0,
+    junk_share: float = 0.01,
+    typo_share: float = 0.03,
+    coords_share: float = 0.25,
+    min_population: int = 1000,
+) -> pd.DataFrame:
     """A deterministic synthetic raw extract (about 300,000 rows at ``scale=1``).
 
     Same arguments give an identical frame. Columns: ``source``, ``doc_id``, ``year``,
     ``city``, ``region``, ``postal_code``, ``country``, ``lat``, ``lon``, ``organization``,
     sorted by source, doc_id and contributor order.
     """
-    return generate_with_truth(seed, scale, junk_share, typo_share, coords_share,
-                               min_population)[0]
+    return generate_with_truth(seed, scale, junk_share, typo_share, coords_share, min_population)[0]
 
 
 def write_demo(path: str | Path, **kwargs) -> pd.DataFrame:
@@ -754,9 +1036,18 @@ def write_demo(path: str | Path, **kwargs) -> pd.DataFrame:
 
 def expected_rows(scale: float = 1.0) -> float:
     """Expected number of rows at ``scale`` (for tests and sanity checks)."""
-    return sum(spec["docs"] * scale * float(np.dot(spec["sizes"], spec["size_p"]))
-               for spec in SOURCES.values())
+    return sum(
+        spec["docs"] * scale * float(np.dot(spec["sizes"], spec["size_p"]))
+        for spec in SOURCES.values()
+    )
 
 
-__all__ = ["COLUMNS", "SOURCES", "expected_rows", "generate", "generate_with_truth",
-           "load_metros", "write_demo"]
+__all__ = [
+    "COLUMNS",
+    "SOURCES",
+    "expected_rows",
+    "generate",
+    "generate_with_truth",
+    "load_metros",
+    "write_demo",
+]

@@ -318,9 +318,10 @@ def describe_clusters(
     name_max_places: int = 3,
     name_min_share: float = 0.12,
     name_absorb_km: float = 15.0,
-    name_absorb_ratio: float = 5.0,
+    name_absorb_ratio: float = 10.0,
     locations: pd.DataFrame | None = None,
     audit_places: int = 5,
+    name_aliases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Name, economy code and centroid of each S&T cluster.
 
@@ -421,6 +422,8 @@ def describe_clusters(
     info = pd.concat([info, fb[~fb["geonameid"].isin(info["geonameid"])]], ignore_index=True)
     cp = cp.merge(info, on="geonameid", how="left")
     cp["name"] = cp["name"].fillna("").astype(str)
+    if name_aliases:  # display names: GeoNames name -> the form the GII prints
+        cp["name"] = cp["name"].replace(dict(name_aliases))
     cp["share"] = cp["output"] / cp["cluster_id"].map(cluster_out)
     cp = cp.sort_values(
         ["cluster_id", "output", "name", "geonameid"],
