@@ -324,11 +324,14 @@ def test_san_jose_san_francisco_ca():
         "Palo Alto": {"pct": 0.10},
     }
     mem, lp, locs, totals = describe_case(shares)
-    out = describe_clusters(mem, lp, PLACES, totals, locations=locs)
+    out = describe_clusters(mem, lp, PLACES, totals, locations=locs, name_absorb_ratio=5.0)
     # before absorption San Francisco leads (0.35 vs 0.30); Santa Clara (5.5 km from San
     # Jose, 1/8 of its population) makes San Jose the largest
     assert out.iloc[0]["name"] == "San Jose\u2013San Francisco, CA"
     assert out.iloc[0]["economy"] == "US"
+    # with a stricter ratio (10x, the default) Santa Clara keeps its own name
+    strict = describe_clusters(mem, lp, PLACES, totals, locations=locs, name_absorb_ratio=10.0)
+    assert strict.iloc[0]["name"] == "San Francisco\u2013San Jose\u2013Santa Clara, CA"
 
 
 def test_toronto_on_and_several_clusters():
