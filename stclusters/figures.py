@@ -521,7 +521,7 @@ def rank_change_chart(
             handles=handles,
             loc="lower left",
             bbox_to_anchor=(left, top_ + 0.1 / height),
-            ncol=4,
+            ncol=2,
             fontsize=7.5,
             frameon=False,
             borderaxespad=0,
