@@ -7,6 +7,8 @@ SOURCES = ["pct", "pub", "vc"]
 VARIANTS = list(config["variants"])
 COMPARE = [tuple(pair) for pair in config["compare"]]
 ENV = "../envs/stclusters.yaml"
+# stage files add their own default targets here (e.g. EXTRA_TARGETS.extend([...]))
+EXTRA_TARGETS = []
 # files shipped with the workflow, found from any working directory (--directory)
 NOTEBOOKS = Path(workflow.basedir) / "notebooks"
 
@@ -70,4 +72,4 @@ def final_targets():
             f"results/compare/{a}_vs_{b}.csv",
             f"results/figures/rank_change_{a}_vs_{b}.png",
         ]
-    return targets
+    return targets + EXTRA_TARGETS
