@@ -5,15 +5,18 @@ rule cluster_source:
     two variants sharing a source's parameters share this job.
     """
     input:
-        "results/locations/locations.parquet",
+        "results/locations/{locspec}/locations.parquet",
     output:
-        "results/cluster/sources/{source}/{algorithm}/{params}/labels.parquet",
+        "results/cluster/sources/{locspec}/{source}/{first}-{last}/{algorithm}/{params}/labels.parquet",
     wildcard_constraints:
+        locspec=r"(fractional|whole)/round~[0-9.e-]+",
+        first=r"\d{4}",
+        last=r"\d{4}",
         params=r"[a-z_]+~[^/~]+(/[a-z_]+~[^/~]+)*",
     log:
-        "logs/cluster/{source}/{algorithm}/{params}.log",
+        "logs/cluster/{locspec}/{source}/{first}-{last}/{algorithm}/{params}.log",
     benchmark:
-        "results/benchmarks/cluster/{source}/{algorithm}/{params}.tsv"
+        "results/benchmarks/cluster/{locspec}/{source}/{first}-{last}/{algorithm}/{params}.tsv"
     threads: 1
     resources:
         mem_mb=8000,
@@ -27,15 +30,14 @@ rule merge_clusters:
     """Merge a variant's per-source clusters into named S&T clusters."""
     input:
         unpack(variant_labels),
-        locations="results/locations/locations.parquet",
-        location_places="results/locations/location_places.parquet",
+        unpack(variant_tables("locations", "location_places")),
         places="results/gazetteer/places.parquet",
     output:
         membership="results/cluster/{variant}/membership.parquet",
         clusters="results/cluster/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
     params:
-        sources=lambda wc: list(variant_sources(wc.variant)),
+        variant=lambda wc: VARIANT[wc.variant],
         merge=config["merge"],
         noise_min_records=config["noise_min_records"],
     log:

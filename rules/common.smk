@@ -1,10 +1,13 @@
 # Shared helpers: paths and config lookups used by the stage rules.
 from pathlib import Path
 
-from stclusters.params import params_string
+from stclusters.variants import labels_path, locations_spec, resolve_variant
 
 SOURCES = ["pct", "pub", "vc"]
 VARIANTS = list(config["variants"])
+# every variant fully resolved (its own windows, counting, rounding, clustering or the
+# top-level defaults): the single description every stage reads
+VARIANT = {v: resolve_variant(config, v) for v in VARIANTS}
 COMPARE = [tuple(pair) for pair in config["compare"]]
 ENV = "../envs/stclusters.yaml"
 # stage files add their own default targets here (e.g. EXTRA_TARGETS.extend([...]))
@@ -32,37 +35,53 @@ def extract_inputs():
 
 
 def variant_sources(variant):
-    return config["variants"][variant]["sources"]
+    return VARIANT[variant]["sources"]
 
 
-def cluster_params(source):
-    """Algorithm and parameters clustering one source, from config."""
-    algorithm = config["clustering"]["algorithm"]
-    return algorithm, dict(config["clustering"][algorithm][source])
+def locations_dir(variant):
+    """Folder of the per-year location tables a variant reads."""
+    v = VARIANT[variant]
+    return f"results/locations/{locations_spec(v['counting'], v['round_deg'])}"
 
 
-def labels_path(source):
-    algorithm, params = cluster_params(source)
-    return (
-        f"results/cluster/sources/{source}/{algorithm}/"
-        f"{params_string(algorithm, params)}/labels.parquet"
-    )
+def variant_tables(*names):
+    """Input function: the variant's location tables ``names`` (e.g. locations)."""
+
+    def inputs(wildcards):
+        return {n: f"{locations_dir(wildcards.variant)}/{n}.parquet" for n in names}
+
+    return inputs
 
 
 def variant_labels(wildcards):
     """Per-source cluster labels a variant merges, keyed by source."""
-    return {s: labels_path(s) for s in variant_sources(wildcards.variant)}
+    v = VARIANT[wildcards.variant]
+    return {s: labels_path(v, s) for s in v["sources"]}
+
+
+def accounting_files():
+    """(title, path) of every row-accounting table, in pipeline order."""
+    files = [
+        ["Extract", "results/extract/accounting.csv"],
+        ["Geocoding", "results/geocode/accounting.csv"],
+    ]
+    for spec in sorted({locations_dir(v) for v in VARIANTS}):
+        files.append([f"Locations ({spec.removeprefix('results/locations/')})",
+                      f"{spec}/accounting.csv"])
+    files += [[f"Time windows, {v}", f"results/ranking/{v}/accounting.csv"] for v in VARIANTS]
+    return files
 
 
 def final_targets():
     targets = [
         "results/extract/accounting.csv",
         "results/geocode/accounting.csv",
-        "results/locations/accounting.csv",
         "reports/appendix.html",
     ]
     for v in VARIANTS:
         targets += [
+            f"{locations_dir(v)}/accounting.csv",
+            f"results/ranking/{v}/accounting.csv",
             f"results/ranking/{v}/clusters.csv",
             f"results/tables/{v}/top{config['top_n']}.md",
             f"results/figures/{v}/map_top{config['top_n']}.png",

@@ -8,7 +8,6 @@ rule extract:
         accounting="results/extract/accounting.csv",
     params:
         inputs=extract_inputs(),
-        counting=config["counting"],
         on_bad_row=config["on_bad_row"],
     log:
         "logs/extract.log",

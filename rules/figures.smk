@@ -13,7 +13,7 @@ rule map_figure:
     wildcard_constraints:
         top_n=r"\d+",
     params:
-        title=lambda wc: config["variants"][wc.variant].get("label", wc.variant),
+        title=lambda wc: VARIANT[wc.variant]["label"],
     log:
         "logs/figures/map_{variant}_{top_n}.log",
     threads: 1
@@ -38,8 +38,8 @@ rule rank_change_figure:
         a="|".join(VARIANTS),
         b="|".join(VARIANTS),
     params:
-        label_a=lambda wc: config["variants"][wc.a].get("label", wc.a),
-        label_b=lambda wc: config["variants"][wc.b].get("label", wc.b),
+        label_a=lambda wc: VARIANT[wc.a]["label"],
+        label_b=lambda wc: VARIANT[wc.b]["label"],
     log:
         "logs/figures/rank_change_{a}_vs_{b}.log",
     threads: 1

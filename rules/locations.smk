@@ -1,21 +1,26 @@
 rule locations:
-    """Round coordinates and aggregate to weighted unique locations per source and window."""
+    """Round coordinates and aggregate to weighted unique locations per source and year.
+
+    One table per counting and rounding; variants sharing them share it, and any time
+    window is a sum over years.
+    """
     input:
         "results/geocode/records.parquet",
     output:
-        locations="results/locations/locations.parquet",
-        places="results/locations/location_places.parquet",
-        organizations="results/locations/organizations.parquet",
-        accounting="results/locations/accounting.csv",
+        locations="results/locations/{counting}/round~{round_deg}/locations.parquet",
+        places="results/locations/{counting}/round~{round_deg}/location_places.parquet",
+        organizations="results/locations/{counting}/round~{round_deg}/organizations.parquet",
+        accounting="results/locations/{counting}/round~{round_deg}/accounting.csv",
+    wildcard_constraints:
+        counting="fractional|whole",
+        round_deg=r"[0-9.e-]+",
     params:
-        windows=config["windows"],
-        round_deg=config["locations"]["round_deg"],
         exclude_methods=config["locations"]["exclude_methods"],
         renormalize=config["locations"]["renormalize"],
     log:
-        "logs/locations.log",
+        "logs/locations/{counting}_{round_deg}.log",
     benchmark:
-        "results/benchmarks/locations.tsv"
+        "results/benchmarks/locations/{counting}_{round_deg}.tsv"
     threads: 1
     resources:
         mem_mb=8000,

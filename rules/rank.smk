@@ -1,15 +1,15 @@
 rule rank:
     """Shares, score, rank, previous rank, growth and top organizations of a variant."""
     input:
-        locations="results/locations/locations.parquet",
-        organizations="results/locations/organizations.parquet",
+        unpack(variant_tables("locations", "organizations")),
         membership="results/cluster/{variant}/membership.parquet",
         clusters="results/cluster/{variant}/clusters.parquet",
     output:
         csv="results/ranking/{variant}/clusters.csv",
         parquet="results/ranking/{variant}/clusters.parquet",
+        accounting="results/ranking/{variant}/accounting.csv",
     params:
-        sources=lambda wc: dict(variant_sources(wc.variant)),
+        variant=lambda wc: VARIANT[wc.variant],
         attach_km=config["merge"]["attach_km"],
     log:
         "logs/rank/{variant}.log",
@@ -29,7 +29,7 @@ rule compare_variants:
         rank_b="results/ranking/{b}/clusters.parquet",
         membership_a="results/cluster/{a}/membership.parquet",
         membership_b="results/cluster/{b}/membership.parquet",
-        locations="results/locations/locations.parquet",
+        locations=lambda wc: f"{locations_dir(wc.a)}/locations.parquet",
     output:
         table="results/compare/{a}_vs_{b}.csv",
         summary="results/compare/{a}_vs_{b}_summary.json",
@@ -37,6 +37,7 @@ rule compare_variants:
         a="|".join(VARIANTS),
         b="|".join(VARIANTS),
     params:
+        variant_a=lambda wc: VARIANT[wc.a],
         top_n=config["top_n"],
     log:
         "logs/compare/{a}_vs_{b}.log",

@@ -13,11 +13,7 @@ rule appendix_report:
         ),
         compare=[f"results/compare/{a}_vs_{b}.csv" for a, b in COMPARE],
         compare_figs=[f"results/figures/rank_change_{a}_vs_{b}.png" for a, b in COMPARE],
-        accounting=[
-            "results/extract/accounting.csv",
-            "results/geocode/accounting.csv",
-            "results/locations/accounting.csv",
-        ],
+        accounting=[path for _, path in accounting_files()],
     output:
         html="reports/appendix.html",
         notebook="results/reports/appendix.ipynb",
@@ -28,7 +24,8 @@ rule appendix_report:
             "top_n": config["top_n"],
             "results_dir": "results",
             "reference_dir": config["reference_dir"],
-            "variant_labels": {v: c.get("label", v) for v, c in config["variants"].items()},
+            "variant_labels": {v: VARIANT[v]["label"] for v in VARIANTS},
+            "accounting_files": accounting_files(),
         },
     log:
         "logs/appendix_report.log",

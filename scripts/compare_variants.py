@@ -6,12 +6,14 @@ import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
 from stclusters.compare import compare_rankings, match_clusters
 from stclusters.io import read_parquet, write_csv
+from stclusters.locations import window_sum
 from stclusters.logs import logged_step
 
 wc = snakemake.wildcards
 with logged_step(snakemake.log[0], f"compare {wc.a} vs {wc.b}") as log:
-    locs = read_parquet(snakemake.input.locations)
-    locs = locs[locs["window"] == "current"]
+    variant_a = snakemake.params.variant_a
+    current = {s: w["current"] for s, w in variant_a["windows"].items()}
+    locs = window_sum(read_parquet(snakemake.input.locations), current, ["loc_id"])
     matches = match_clusters(
         read_parquet(snakemake.input.membership_a),
         read_parquet(snakemake.input.membership_b),

@@ -9,7 +9,6 @@ from stclusters.logs import logged_step
 with logged_step(snakemake.log[0], "extract") as log:
     records, rejects, accounting = extract(
         snakemake.params.inputs,
-        counting=snakemake.params.counting,
         on_bad_row=snakemake.params.on_bad_row,
     )
     write_parquet(records, snakemake.output.records)

@@ -1,4 +1,4 @@
-"""Snakemake adapter: geocoded records -> weighted unique rounded locations."""
+"""Snakemake adapter: geocoded records -> weighted unique rounded locations per year."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
@@ -6,12 +6,12 @@ from stclusters.io import read_parquet, write_csv, write_parquet
 from stclusters.locations import build_locations
 from stclusters.logs import logged_step
 
-with logged_step(snakemake.log[0], "locations") as log:
-    placed = read_parquet(snakemake.input[0])
+wc = snakemake.wildcards
+with logged_step(snakemake.log[0], f"locations {wc.counting} round {wc.round_deg}") as log:
     out = build_locations(
-        placed,
-        windows=snakemake.params.windows,
-        round_deg=snakemake.params.round_deg,
+        read_parquet(snakemake.input[0]),
+        counting=wc.counting,
+        round_deg=float(wc.round_deg),
         exclude_methods=snakemake.params.exclude_methods,
         renormalize=snakemake.params.renormalize,
     )
@@ -19,4 +19,4 @@ with logged_step(snakemake.log[0], "locations") as log:
     write_parquet(out["location_places"], snakemake.output.places)
     write_parquet(out["organizations"], snakemake.output.organizations)
     write_csv(out["accounting"], snakemake.output.accounting)
-    log.info("%d locations\n%s", len(out["locations"]), out["accounting"].to_string())
+    log.info("%d location-years\n%s", len(out["locations"]), out["accounting"].to_string())

@@ -22,9 +22,11 @@ OPTIONAL = ("region", "postal_code", "lat", "lon", "organization", "weight")
 CANONICAL = [
     "record_id", "input_file", "input_row", "source", "doc_id", "year",
     "city", "region", "postal_code", "country", "organization",
-    "lat", "lon", "coord_status", "weight", "doc_weight",
+    "lat", "lon", "coord_status", "weight", "weight_given", "doc_weight",
 ]
 YEAR_RANGE = (1900, 2100)
+# source of a converted format's rows when the config entry names none
+_FORMAT_SOURCE = {"patentsview": "pct", "openalex": "pub", "crunchbase": "vc"}
 
 
 class ExtractError(ValueError):
@@ -178,6 +180,7 @@ def assign_weights(records: pd.DataFrame, counting: str = "fractional") -> pd.Da
         base = np.ones(len(out))
     given = out.pop("given_weight").to_numpy(dtype=float)
     out["weight"] = np.where(np.isnan(given), base, given)
+    out["weight_given"] = ~np.isnan(given)
     out["doc_weight"] = out.groupby(["source", "doc_id"], sort=False)["weight"].transform("sum")
     return out
 
@@ -189,19 +192,57 @@ def extract(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read, validate and weight every input file.
 
-    ``inputs``: mappings with ``path`` and optionally ``source``.
+    ``inputs``: mappings with ``path`` and optionally ``source`` and ``format``
+    (``generic``, ``patentsview``, ``openalex``, ``crunchbase``: :mod:`stclusters.readers`).
     Returns ``(records, rejects, accounting)``; ``accounting`` has one row per file and
-    source with ``rows_in``, ``rows_used``, ``rows_rejected``.
+    source with ``rows_in``, ``rows_used``, ``rows_rejected``. ``input_row`` is the 1-based
+    data row (line) of the input file a record comes from; input rows that the reader could
+    not convert (a JSON line that does not parse, ...) are rejects with the reader's reason.
     """
+    from stclusters.readers import ROW_COLUMN, read_extract_with_bad
+
     recs, rejs = [], []
+    n_inputs = 0
     for entry in inputs:
+        n_inputs += 1
         path = str(entry["path"])
-        raw = read_raw(path, entry.get("source"))
-        rec, rej = validate(raw, path, on_bad_row=on_bad_row)
-        recs.append(rec)
-        rejs.append(rej)
-    if not recs:
+        fmt = entry.get("format") or "generic"
+        raw, bad = read_extract_with_bad(path, fmt, entry.get("source"))
+        src_row = raw.pop(ROW_COLUMN).to_numpy(np.int64) if ROW_COLUMN in raw.columns else (
+            np.arange(1, len(raw) + 1, dtype=np.int64))
+        if len(bad) and on_bad_row == "error":
+            b = bad.iloc[0]
+            raise ExtractError(f"{path}: row {b['input_row']}: {b['reason']}: {b['detail']}")
+        if len(raw):
+            rec, rej = validate(raw.reset_index(drop=True), path, on_bad_row=on_bad_row)
+            rec["input_row"] = src_row[rec["input_row"].to_numpy() - 1]
+            rej["input_row"] = src_row[rej["input_row"].to_numpy() - 1]
+            recs.append(rec)
+        else:
+            rej = None
+        if len(bad):
+            src = entry.get("source") or _FORMAT_SOURCE.get(fmt)
+            bad_rej = (
+                pd.DataFrame(
+                    {
+                        "input_file": pd.Series([path] * len(bad), dtype="string"),
+                        "input_row": bad["input_row"].to_numpy(np.int64),
+                        "source": pd.Series([src] * len(bad), dtype="string"),
+                        "doc_id": pd.Series([pd.NA] * len(bad), dtype="string"),
+                        "reason": bad["reason"].astype("string").to_numpy(),
+                        "detail": bad["detail"].astype("string").to_numpy(),
+                        "raw_line": bad["raw"].astype("string").to_numpy(),
+                    }
+                )
+            )
+            rej = bad_rej if rej is None else pd.concat([rej, bad_rej], ignore_index=True)
+            rej = rej.sort_values("input_row", kind="stable").reset_index(drop=True)
+        if rej is not None:
+            rejs.append(rej)
+    if n_inputs == 0:
         raise ExtractError("no input files given")
+    if not recs:
+        raise ExtractError("no usable rows in any input file")
     records = pd.concat(recs, ignore_index=True)
     rejects = pd.concat(rejs, ignore_index=True)
     records = assign_weights(records, counting)

@@ -1,8 +1,9 @@
-"""Round geocoded records and aggregate them to weighted unique locations.
+"""Round geocoded records and aggregate them to weighted unique locations per year.
 
 This is what makes full GII scale tractable: tens of millions of address rows become a
-few million weighted rounded points per source and window, and everything downstream
-(clustering, ranking) works on those.
+few million weighted rounded points per source and year, and everything downstream
+(clustering, ranking) works on those. Keeping years (not windows) here means any
+five-year window of any variant is a cheap sum over years (:func:`window_sum`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-WINDOWS = ("current", "previous")
+COUNTINGS = ("fractional", "whole")
 
 
 def grid_index(lat: np.ndarray, lon: np.ndarray, round_deg: float) -> tuple[np.ndarray, np.ndarray]:
@@ -30,47 +31,49 @@ def loc_ids(lat: np.ndarray, lon: np.ndarray, round_deg: float) -> np.ndarray:
     return (ilat + n_lat) * (2 * n_lon + 1) + (ilon + n_lon)
 
 
-def window_rows(
-    placed: pd.DataFrame, windows: Mapping[str, Mapping[str, Sequence[int]]]
-) -> pd.DataFrame:
-    """Rows of ``placed`` tagged with their window; a row in two windows appears twice."""
-    parts = []
-    for window in WINDOWS:
-        lo = placed["source"].map({s: w[window][0] for s, w in windows.items()})
-        hi = placed["source"].map({s: w[window][1] for s, w in windows.items()})
-        inside = (placed["year"] >= lo) & (placed["year"] <= hi)
-        parts.append(placed.loc[inside.fillna(False).to_numpy()].assign(window=window))
-    return pd.concat(parts, ignore_index=True)
+def count_weights(placed: pd.DataFrame, counting: str, renormalize: bool) -> np.ndarray:
+    """Row weights under ``counting`` for the rows of ``placed`` (the rows kept).
+
+    fractional: the extract's weight (each document 1, split over its rows); with
+    ``renormalize`` a document that lost rows spreads its full weight over the rows kept.
+    whole: every row weighs 1. A weight given in the input wins in both.
+    """
+    if counting not in COUNTINGS:
+        raise ValueError(f"counting must be one of {COUNTINGS}, not {counting!r}")
+    given = placed["weight_given"].to_numpy(bool) if "weight_given" in placed else None
+    if counting == "whole":
+        w = np.ones(len(placed))
+        return np.where(given, placed["weight"].to_numpy(float), w) if given is not None else w
+    w = placed["weight"].to_numpy(float)
+    if renormalize and len(placed):
+        kept = placed.groupby(["source", "doc_id"], sort=False)["weight"].transform("sum")
+        w = w * placed["doc_weight"].to_numpy(float) / kept.to_numpy(float)
+    return w
 
 
 def build_locations(
     placed: pd.DataFrame,
-    windows: Mapping[str, Mapping[str, Sequence[int]]],
+    counting: str = "fractional",
     round_deg: float = 0.01,
     exclude_methods: Sequence[str] = ("region", "country"),
     renormalize: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """Aggregate geocoded rows to weighted unique rounded locations.
+    """Aggregate geocoded rows to weighted unique rounded locations per source and year.
 
     Returns a dict of frames: ``locations``, ``location_places``, ``organizations`` and
-    ``accounting`` (see docs/data-format.md). With ``renormalize`` a document whose rows
-    were partly lost (geocoded too coarsely) spreads its full weight over the rows kept,
-    so it still counts once; a document with no row kept is reported as lost.
+    ``accounting`` (see docs/data-format.md).
     """
     usable = ~placed["geo_method"].isin(list(exclude_methods)).to_numpy()
     kept = placed.loc[usable].copy()
-    if renormalize and len(kept):
-        kept_sum = kept.groupby(["source", "doc_id"], sort=False)["weight"].transform("sum")
-        kept["weight"] = kept["weight"] * kept["doc_weight"] / kept_sum
+    kept["weight"] = count_weights(kept, counting, renormalize)
     kept["loc_id"] = loc_ids(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
     ilat, ilon = grid_index(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
     kept["lat_r"] = np.round(ilat * round_deg, 6)
     kept["lon_r"] = np.round(ilon * round_deg, 6)
 
-    rows = window_rows(kept, windows)
-    keys = ["source", "window", "loc_id"]
+    keys = ["source", "year", "loc_id"]
     locs = (
-        rows.groupby(keys, sort=True)
+        kept.groupby(keys, sort=True)
         .agg(
             lat=("lat_r", "first"),
             lon=("lon_r", "first"),
@@ -82,47 +85,82 @@ def build_locations(
     )
     locs["n_records"] = locs["n_records"].astype(np.int64)
     locs["n_docs"] = locs["n_docs"].astype(np.int64)
-
-    pkeys = keys + ["geonameid", "place_name", "admin1", "country_iso2"]
     places = (
-        rows.groupby(pkeys, sort=True, dropna=False)["weight"].sum().reset_index()
+        kept.groupby(keys + ["geonameid", "place_name", "admin1", "country_iso2"],
+                     sort=True, dropna=False)["weight"]
+        .sum()
+        .reset_index()
     )
     orgs = (
-        rows.dropna(subset=["organization"])
+        kept.dropna(subset=["organization"])
         .groupby(keys + ["organization"], sort=True)["weight"]
         .sum()
         .reset_index()
     )
-
-    acc = _accounting(placed, kept, rows, usable)
     return {"locations": locs, "location_places": places, "organizations": orgs,
-            "accounting": acc}
+            "accounting": _accounting(placed, kept, usable)}
 
 
-def _accounting(
-    placed: pd.DataFrame, kept: pd.DataFrame, rows: pd.DataFrame, usable: np.ndarray
+def window_sum(
+    frame: pd.DataFrame, windows: Mapping[str, Sequence[int]], keys: Sequence[str]
 ) -> pd.DataFrame:
+    """Sum a per-year table over each source's window ``{source: [first, last]}``.
+
+    Sources absent from ``windows`` are dropped. ``keys`` are the grouping columns besides
+    ``source`` (e.g. ``["loc_id"]``); ``weight``, ``n_records`` and ``n_docs`` are summed
+    (a document has one year, so document counts add up over years), ``lat``/``lon`` kept.
+    """
+    lo = frame["source"].map({s: w[0] for s, w in windows.items()})
+    hi = frame["source"].map({s: w[1] for s, w in windows.items()})
+    inside = ((frame["year"] >= lo) & (frame["year"] <= hi)).fillna(False).to_numpy()
+    f = frame.loc[inside]
+    aggs = {c: (c, "sum") for c in ("weight", "n_records", "n_docs") if c in f.columns}
+    aggs.update({c: (c, "first") for c in ("lat", "lon") if c in f.columns})
+    out = f.groupby(["source", *keys], sort=True, dropna=False).agg(**aggs).reset_index()
+    order = ["source", *keys] + [c for c in ("lat", "lon", "weight", "n_records", "n_docs")
+                                 if c in out.columns]
+    return out[order]
+
+
+def window_accounting(
+    locations: pd.DataFrame, windows: Mapping[str, Mapping[str, Sequence[int]]]
+) -> pd.DataFrame:
+    """Per source: records and weight in each window and outside both (nothing silent)."""
+    rows = []
+    for source, w in sorted(windows.items()):
+        f = locations[locations["source"] == source]
+        row = {"source": source, "records_in": int(f["n_records"].sum()),
+               "weight_in": float(f["weight"].sum())}
+        in_any = np.zeros(len(f), dtype=bool)
+        for name in ("current", "previous"):
+            y0, y1 = w[name]
+            m = f["year"].between(y0, y1).to_numpy()
+            in_any |= m
+            row[f"records_{name}"] = int(f.loc[m, "n_records"].sum())
+            row[f"weight_{name}"] = float(f.loc[m, "weight"].sum())
+        row["records_outside_windows"] = int(f.loc[~in_any, "n_records"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _accounting(placed: pd.DataFrame, kept: pd.DataFrame, usable: np.ndarray) -> pd.DataFrame:
     """Per-source row and document accounting of the locations stage."""
     out = []
     for source in sorted(placed["source"].unique()):
-        p = placed[placed["source"] == source]
+        in_src = (placed["source"] == source).to_numpy()
+        p = placed.loc[in_src]
         k = kept[kept["source"] == source]
-        r = rows[rows["source"] == source]
-        in_any = set(r["record_id"].unique())
         docs_all = p["doc_id"].nunique()
-        docs_kept = k["doc_id"].nunique()
         out.append(
             {
                 "source": source,
                 "rows_in": len(p),
-                "rows_excluded_precision": int((~usable[(placed["source"] == source).to_numpy()]).sum()),
-                "rows_outside_windows": int(len(k) - len(in_any)),
-                "rows_current": int((r["window"] == "current").sum()),
-                "rows_previous": int((r["window"] == "previous").sum()),
+                "rows_excluded_precision": int((~usable[in_src]).sum()),
+                "rows_used": len(k),
                 "docs_in": int(docs_all),
-                "docs_lost": int(docs_all - docs_kept),
+                "docs_lost": int(docs_all - k["doc_id"].nunique()),
                 "weight_in": float(p["weight"].sum()),
-                "weight_kept": float(k["weight"].sum()),
+                "weight_used": float(k["weight"].sum()),
             }
         )
     return pd.DataFrame(out)

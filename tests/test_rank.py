@@ -11,16 +11,17 @@ def world():
     # loc 1,2: cluster 0 (Tokyo-ish); loc 3: cluster 1 (Osaka-ish); loc 4: noise far away
     coords = {1: (35.69, 139.69), 2: (35.44, 139.64), 3: (34.69, 135.50), 4: (43.06, 141.35),
               5: (35.70, 139.70)}
-    rows = []
+    rows = {"current": [], "previous": []}
     for window, w in (("current", {("pct", 1): 50, ("pct", 2): 10, ("pct", 3): 30,
                                    ("pct", 4): 10, ("pub", 1): 20, ("pub", 3): 60,
                                    ("pub", 4): 20}),
                       ("previous", {("pct", 1): 40, ("pct", 3): 40, ("pct", 4): 20,
                                     ("pub", 5): 30, ("pub", 3): 50, ("pub", 4): 20})):
         for (s, loc), weight in w.items():
-            rows.append((s, window, loc, *coords[loc], float(weight), int(weight), int(weight)))
-    locations = pd.DataFrame(rows, columns=["source", "window", "loc_id", "lat", "lon", "weight",
-                                            "n_records", "n_docs"])
+            rows[window].append((s, loc, *coords[loc], float(weight)))
+    cols = ["source", "loc_id", "lat", "lon", "weight"]
+    cur = pd.DataFrame(rows["current"], columns=cols)
+    prev = pd.DataFrame(rows["previous"], columns=cols)
     membership = pd.DataFrame(
         [("pct", 1, 0, "member"), ("pct", 2, 0, "member"), ("pct", 3, 1, "member"),
          ("pct", 4, -1, "noise"), ("pub", 1, 0, "member"), ("pub", 3, 1, "member"),
@@ -31,18 +32,17 @@ def world():
                              "economy": ["JP", "JP"], "lat": [35.6, 34.69],
                              "lon": [139.7, 135.5], "n_locations": [3, 2], "places": ["", ""]})
     orgs = pd.DataFrame(
-        [("pct", "current", 1, "Mitsubishi Electric", 30.0), ("pct", "current", 2, "Canon", 10.0),
-         ("pct", "current", 1, "Canon", 15.0), ("pub", "current", 1, "University of Tokyo", 20.0),
-         ("pct", "current", 3, "Panasonic", 30.0), ("pub", "current", 3, "Osaka University", 60),
-         ("pct", "previous", 3, "Sharp", 40.0)],
-        columns=["source", "window", "loc_id", "organization", "weight"],
+        [("pct", 1, "Mitsubishi Electric", 30.0), ("pct", 2, "Canon", 10.0),
+         ("pct", 1, "Canon", 15.0), ("pub", 1, "University of Tokyo", 20.0),
+         ("pct", 3, "Panasonic", 30.0), ("pub", 3, "Osaka University", 60)],
+        columns=["source", "loc_id", "organization", "weight"],
     )
-    return locations, membership, clusters, orgs
+    return cur, prev, membership, clusters, orgs
 
 
 def test_scores_shares_and_ranks():
-    locations, membership, clusters, orgs = world()
-    r = rank_variant(locations, membership, clusters, orgs, {"pct": 1.0, "pub": 1.0})
+    cur, prev, membership, clusters, orgs = world()
+    r = rank_variant(cur, prev, membership, clusters, orgs, {"pct": 1.0, "pub": 1.0})
     top = r.set_index("name")
     # world totals current: pct 100, pub 100
     assert top.loc["Tokyo–Yokohama", "pct_share"] == pytest.approx(60.0)
@@ -55,8 +55,8 @@ def test_scores_shares_and_ranks():
 
 
 def test_previous_rank_growth_and_weights():
-    locations, membership, clusters, orgs = world()
-    r = rank_variant(locations, membership, clusters, orgs, {"pct": 1.0, "pub": 1.0})
+    cur, prev, membership, clusters, orgs = world()
+    r = rank_variant(cur, prev, membership, clusters, orgs, {"pct": 1.0, "pub": 1.0})
     top = r.set_index("name")
     # previous: pct totals 100, pub 100; Tokyo: pct 40 + pub 30 (loc 5 attached, 1.1 km away)
     # = 70 -> rank 2; Osaka: pct 40 + pub 50 = 90 -> rank 1
@@ -65,23 +65,23 @@ def test_previous_rank_growth_and_weights():
     assert top.loc["Tokyo–Yokohama", "growth_pct"] == pytest.approx(100 * (80 / 70 - 1))
     assert top.loc["Osaka", "growth_pct"] == pytest.approx(0.0)
     # doubling the PCT weight flips the order
-    r2 = rank_variant(locations, membership, clusters, orgs, {"pct": 2.0, "pub": 1.0})
+    r2 = rank_variant(cur, prev, membership, clusters, orgs, {"pct": 2.0, "pub": 1.0})
     assert r2["name"].tolist() == ["Tokyo–Yokohama", "Osaka"]
 
 
 def test_attribution_of_previous_locations_respects_distance():
-    locations, membership, _, _ = world()
-    prev = attribute_previous(locations, membership, attach_km=13.0)
-    got = prev.set_index(["source", "loc_id"])["cluster_id"].to_dict()
+    cur, prev, membership, _, _ = world()
+    got = attribute_previous(cur, prev, membership, attach_km=13.0)
+    got = got.set_index(["source", "loc_id"])["cluster_id"].to_dict()
     assert got[("pub", 5)] == 0 and got[("pct", 4)] == -1
-    none = attribute_previous(locations, membership, attach_km=0.0)
+    none = attribute_previous(cur, prev, membership, attach_km=0.0)
     assert none.set_index(["source", "loc_id"])["cluster_id"].to_dict()[("pub", 5)] == -1
 
 
 def test_top_organizations_by_fractional_count():
-    locations, membership, clusters, orgs = world()
-    r = rank_variant(locations, membership, clusters, orgs, {"pct": 1.0, "pub": 1.0})
+    cur, prev, membership, clusters, orgs = world()
+    r = rank_variant(cur, prev, membership, clusters, orgs, {"pct": 1.0, "pub": 1.0})
     top = r.set_index("name")
-    assert top.loc["Osaka", "top_applicant"] == "Panasonic"  # Sharp was previous window
+    assert top.loc["Osaka", "top_applicant"] == "Panasonic"
     assert top.loc["Osaka", "top_organization"] == "Osaka University"
     assert np.isfinite(r["lat"]).all()

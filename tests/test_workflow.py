@@ -24,6 +24,12 @@ TINY = {
     "demo": {"scale": 0.1},
     "gazetteer": {"min_population": 15000},
     "clustering": {"dbscan": {s: {"min_share": 0.001} for s in ("pct", "pub", "vc")}},
+    "variants": {
+        "gii2024": {"sources": {"pct": 1.0, "pub": 1.0}},
+        "gii2025": {"sources": {"pct": 1.0, "pub": 1.0, "vc": 1.0}},
+        # a third variant declared only here: no code knows its name
+        "balanced": {"sources": {"pct": 0.5, "pub": 0.25, "vc": 0.25}, "round_deg": 0.02},
+    },
 }
 
 
@@ -104,6 +110,14 @@ def test_vc_lifts_san_jose_san_francisco(run):
     assert r25[name] < r24[name]
 
 
+def test_a_variant_added_in_config_only_runs(run):
+    ranking = read(run, "results/ranking/balanced/clusters.csv")
+    shares = 0.5 * ranking["pct_share"] + 0.25 * ranking["pub_share"] + 0.25 * ranking["vc_share"]
+    assert np.allclose(shares, ranking["score"]) and len(ranking) > 50
+    assert (run / "results/locations/fractional/round~0.02/locations.parquet").exists()
+    assert (run / "results/figures/balanced/map_top100.png").stat().st_size > 0
+
+
 def test_outputs_for_people_exist(run):
     for rel in ["reports/appendix.html", "results/figures/gii2024/map_top100.png",
                 "results/figures/rank_change_gii2024_vs_gii2025.png",
@@ -127,8 +141,9 @@ def test_changing_one_parameter_reruns_only_its_dependants(run, tmp_path):
     proc = snakemake(run, "-n", "--configfile", str(cfg_file), "--quiet", "rules")
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = planned_jobs(proc.stdout + proc.stderr)
-    assert jobs.get("cluster_source") == 1  # only the VC point is new
-    assert jobs.get("merge_clusters") == 1  # only gii2025 uses VC
+    # only the VC clusterings are new: gii2025's and balanced's (another rounding)
+    assert jobs.get("cluster_source") == 2
+    assert jobs.get("merge_clusters") == 2  # gii2024 has no VC
     for untouched in ("demo_world", "extract", "gazetteer", "geocode", "locations"):
         assert untouched not in jobs, jobs
 

@@ -1,0 +1,391 @@
+"""Readers of real input formats (stclusters.readers) on small files in each real layout."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stclusters.extract import ExtractError, extract, validate
+from stclusters.readers import (
+    BAD_COLUMNS,
+    CONTRACT_COLUMNS,
+    ROW_COLUMN,
+    city_from_affiliation,
+    read_crunchbase,
+    read_extract,
+    read_extract_with_bad,
+    read_generic,
+    read_openalex,
+    read_patentsview,
+)
+
+
+def vals(s: pd.Series) -> list:
+    """Values with missing as None (pandas 3 string columns hold NaN)."""
+    return [None if pd.isna(v) else v for v in s.tolist()]
+
+
+def tsv(path, header: list[str], rows: list[list[object]]) -> None:
+    """A PatentsView-style TSV: every value double-quoted, tab-separated."""
+    def q(v: object) -> str:
+        return '"' + str(v).replace('"', '""') + '"'
+
+    lines = ["\t".join(q(h) for h in header)]
+    lines += ["\t".join(q(v) for v in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+INVENTOR = ["patent_id", "inventor_sequence", "inventor_id", "disambig_inventor_name_first",
+            "disambig_inventor_name_last", "gender_code", "location_id"]
+LOCATION = ["location_id", "disambig_city", "disambig_state", "disambig_country",
+            "latitude", "longitude", "county", "state_fips", "county_fips"]
+PATENT = ["patent_id", "patent_type", "patent_date", "patent_title", "wipo_kind",
+          "num_claims", "withdrawn", "filename"]
+ASSIGNEE = ["patent_id", "assignee_sequence", "assignee_id",
+            "disambig_assignee_individual_name_first", "disambig_assignee_individual_name_last",
+            "disambig_assignee_organization", "assignee_type", "location_id"]
+
+
+@pytest.fixture
+def patentsview(tmp_path):
+    d = tmp_path / "pv"
+    d.mkdir()
+    tsv(d / "g_inventor_disambiguated.tsv", INVENTOR, [
+        ["10000001", 0, "fl:a_ln:b-1", "Ada", "Byron", "F", "loc-boston"],
+        ["10000001", 1, "fl:c_ln:d-1", "Carl", "Dee", "M", "loc-munich"],
+        ["10000002", 0, "fl:e_ln:f-1", "Eve", "Fox", "F", "loc-tokyo"],
+        ["10000003", 0, "fl:g_ln:h-1", "Gus", "Ha", "M", "loc-missing"],
+        ["D900001", 0, "fl:i_ln:j-1", "Ida", "Jo", "F", "loc-boston"],
+    ])
+    tsv(d / "g_location_disambiguated.tsv", LOCATION, [
+        ["loc-boston", "Boston", "MA", "US", "42.3584", "-71.0598", "Suffolk", "25", "025"],
+        ["loc-munich", "München", "", "DE", "48.1374", "11.5755", "", "", ""],
+        ["loc-tokyo", "Tokyo", "", "JP", "35.6895", "139.6917", "", "", ""],
+    ])
+    tsv(d / "g_patent.tsv", PATENT, [
+        ["10000001", "utility", "2018-06-19", "Widget", "B2", 12, 0, "ipg180619.xml"],
+        ["10000002", "utility", "2019-01-01", "Gadget, \"improved\"", "B1", 3, 0, "ipg.xml"],
+        ["10000003", "utility", "2020-03-03", "Thing", "B2", 1, 0, "ipg.xml"],
+        ["D900001", "design", "2021-05-04", "Ornamental", "S1", 1, 0, "ipg.xml"],
+    ])
+    return d
+
+
+def test_patentsview_joins_locations_years_and_assignees(patentsview):
+    tsv(patentsview / "g_assignee_disambiguated.tsv", ASSIGNEE, [
+        ["10000001", 1, "a2", "", "", "Second Org", "2", "loc-munich"],
+        ["10000001", 0, "a1", "", "", "Acme Corp", "2", "loc-boston"],
+        ["10000002", 0, "a3", "Eve", "Fox", "", "4", "loc-tokyo"],
+    ])
+    frame, bad = read_patentsview(patentsview)
+    assert len(bad) == 0
+    assert list(frame.columns) == [*CONTRACT_COLUMNS, ROW_COLUMN]
+    assert frame["doc_id"].tolist() == ["10000001", "10000001", "10000002", "10000003",
+                                        "D900001"]
+    assert frame["source"].unique().tolist() == ["pct"]
+    assert frame["year"].tolist() == ["2018", "2018", "2019", "2020", "2021"]
+    assert frame["city"].tolist()[:3] == ["Boston", "München", "Tokyo"]
+    assert frame.loc[0, "region"] == "MA" and frame.loc[0, "lat"] == "42.3584"
+    assert vals(frame["organization"])[:3] == ["Acme Corp", "Acme Corp", None]
+    # an inventor whose location is missing keeps its row (geocoding reports no_address)
+    assert pd.isna(frame.loc[3, "city"])
+    assert frame[ROW_COLUMN].tolist() == [1, 2, 3, 4, 5]
+    rec, rej = validate(frame.drop(columns=ROW_COLUMN), "pv")
+    assert len(rec) == 5 and len(rej) == 0
+    assert rec.loc[0, "coord_status"] == "valid"
+
+
+def test_patentsview_without_assignees_and_bad_lines(patentsview):
+    p = patentsview / "g_inventor_disambiguated.tsv"
+    with open(p, "a", encoding="utf-8") as fh:
+        fh.write('"10000002"\t"1"\t"broken line"\n')
+    frame, bad = read_patentsview(patentsview, source="pct")
+    assert frame["organization"].isna().all()
+    assert list(bad.columns) == BAD_COLUMNS
+    assert bad["input_row"].tolist() == [6] and bad["reason"].tolist() == ["bad_line"]
+    records, rejects, acc = extract([{"path": str(patentsview), "format": "patentsview"}])
+    assert len(records) == 5 and len(rejects) == 1
+    assert rejects.loc[0, "input_row"] == 6 and rejects.loc[0, "reason"] == "bad_line"
+    assert acc["rows_in"].sum() == 6
+    assert (acc["rows_in"] == acc["rows_used"] + acc["rows_rejected"]).all()
+
+
+def test_patentsview_errors_name_file_and_problem(patentsview, tmp_path):
+    with pytest.raises(ExtractError, match="folder not found"):
+        read_patentsview(tmp_path / "nope")
+    (patentsview / "g_patent.tsv").unlink()
+    with pytest.raises(ExtractError, match=r"g_patent\.tsv not found"):
+        read_patentsview(patentsview)
+    tsv(patentsview / "g_patent.tsv", ["patent_id", "patent_type"], [["1", "utility"]])
+    with pytest.raises(ExtractError, match=r"g_patent\.tsv: missing required column\(s\) "
+                                           r"patent_date"):
+        read_patentsview(patentsview)
+    (patentsview / "g_patent.tsv").write_text("", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"g_patent\.tsv: file is empty"):
+        read_patentsview(patentsview)
+    tsv(patentsview / "g_patent.tsv", PATENT, [])
+    loc = patentsview / "g_location_disambiguated.tsv"
+    loc.write_bytes(loc.read_bytes().replace("München".encode(), b"M\xfcnchen"))
+    with pytest.raises(ExtractError, match=r"g_location_disambiguated\.tsv: not valid UTF-8"):
+        read_patentsview(patentsview)
+
+
+# ----------------------------------------------------------------- OpenAlex
+def inst(iid, name, cc, ror="https://ror.org/x", typ="education"):
+    return {"id": f"https://openalex.org/{iid}", "display_name": name, "ror": ror,
+            "country_code": cc, "type": typ, "lineage": [f"https://openalex.org/{iid}"]}
+
+
+WORKS = [
+    {
+        "id": "https://openalex.org/W1", "doi": "https://doi.org/10.1/x",
+        "publication_year": 2020, "type": "article",
+        "authorships": [
+            {"author_position": "first",
+             "author": {"id": "https://openalex.org/A1", "display_name": "Ann"},
+             "institutions": [inst("I1", "Massachusetts Institute of Technology", "US"),
+                              inst("I2", "Harvard University", "US")],
+             "countries": ["US"],
+             "raw_affiliation_strings": [
+                 "Department of Physics, MIT, Cambridge, MA 02139, USA",
+                 "Harvard University, Cambridge, Massachusetts, United States"]},
+            {"author_position": "last",
+             "author": {"id": "https://openalex.org/A2", "display_name": "Bert"},
+             "institutions": [inst("I3", "Technical University of Munich", "DE")],
+             "countries": ["DE"],
+             "raw_affiliation_strings": ["Technische Universität München, 80333 München, "
+                                         "Germany"],
+             "affiliations": [{"raw_affiliation_string": "TUM, Arcisstr. 21, 80333 München,"
+                                                         " Germany",
+                               "institution_ids": ["https://openalex.org/I3"]}]},
+        ],
+    },
+    {
+        "id": "https://openalex.org/W2", "publication_year": 2021,
+        "authorships": [
+            {"author": {"id": "https://openalex.org/A3", "display_name": "Chen"},
+             "institutions": [], "countries": ["CN"],
+             "raw_affiliation_strings": ["Tsinghua University, Beijing 100084, China"]},
+            {"author": {"id": "https://openalex.org/A4", "display_name": "Dai"},
+             "institutions": [inst("I4", "Sony (Japan)", "JP", typ="company")],
+             "countries": ["JP"], "raw_affiliation_strings": []},
+        ],
+    },
+    {"id": "https://openalex.org/W3", "publication_year": 2019, "authorships": []},
+]
+
+
+@pytest.fixture
+def openalex_file(tmp_path):
+    p = tmp_path / "works.jsonl"
+    lines = [json.dumps(w, ensure_ascii=False) for w in WORKS]
+    lines.insert(1, '{"id": "https://openalex.org/W9", "publication_year": 20')  # broken
+    lines.insert(2, "")  # blank lines are skipped
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+def test_openalex_rows_per_author_institution(openalex_file):
+    frame, bad = read_openalex(openalex_file)
+    assert list(frame.columns) == [*CONTRACT_COLUMNS, ROW_COLUMN]
+    assert frame["doc_id"].tolist() == ["https://openalex.org/W1"] * 3 + [
+        "https://openalex.org/W2"] * 2
+    assert vals(frame["organization"]) == [
+        "Massachusetts Institute of Technology", "Harvard University",
+        "Technical University of Munich", None, "Sony (Japan)"]
+    assert frame["country"].tolist() == ["US", "US", "DE", "CN", "JP"]
+    assert vals(frame["city"]) == ["Cambridge", "Cambridge", "München", "Beijing", None]
+    assert vals(frame["region"])[:2] == ["MA", "Massachusetts"]
+    assert vals(frame["postal_code"])[:4] == ["02139", None, "80333", "100084"]
+    assert frame["year"].tolist() == ["2020"] * 3 + ["2021"] * 2
+    assert frame["source"].unique().tolist() == ["pub"]
+    assert frame[ROW_COLUMN].tolist() == [1, 1, 1, 4, 4]
+    assert bad[["input_row", "reason"]].values.tolist() == [[2, "bad_json"],
+                                                           [5, "no_authorships"]]
+    assert bad["raw"].str.startswith('{"id": "https://openalex.org/W9"').iloc[0]
+
+
+def test_openalex_gz_and_extract_accounting(openalex_file, tmp_path):
+    gz = tmp_path / "works.jsonl.gz"
+    gz.write_bytes(gzip.compress(openalex_file.read_bytes()))
+    frame, bad = read_openalex(gz)
+    assert len(frame) == 5 and len(bad) == 2
+    records, rejects, acc = extract([{"path": str(gz), "format": "openalex"}])
+    assert len(records) == 5
+    assert rejects[["input_row", "reason"]].values.tolist() == [[2, "bad_json"],
+                                                               [5, "no_authorships"]]
+    assert rejects["source"].tolist() == ["pub", "pub"]
+    assert records["input_row"].tolist() == [1, 1, 1, 4, 4]
+    row = acc.iloc[0]
+    assert row["rows_in"] == 7 and row["rows_used"] == 5 and row["rows_rejected"] == 2
+    # fractional counting: W1 has three author-institution rows
+    assert np.allclose(records.loc[records["doc_id"].str.endswith("W1"), "weight"], 1 / 3)
+    with pytest.raises(ExtractError, match=r"row 2: bad_json"):
+        extract([{"path": str(gz), "format": "openalex"}], on_bad_row="error")
+
+
+def test_openalex_errors(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"empty\.jsonl: file is empty"):
+        read_openalex(empty)
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(b"not json\n\xff\xfe\n")
+    with pytest.raises(ExtractError, match=r"junk\.jsonl: no usable OpenAlex work in 2 line"
+                                           r"\(s\) \(bad_encoding, bad_json\)"):
+        read_openalex(junk)
+    with pytest.raises(ExtractError, match="file not found"):
+        read_openalex(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("text", "cc", "expected"),
+    [
+        ("Dept. of Physics, MIT, Cambridge, MA 02139, USA", "US", ("Cambridge", "MA", "02139")),
+        ("University of Toronto, Toronto, ON M5S 1A1, Canada", "CA", ("Toronto", "ON",
+                                                                       "M5S 1A1")),
+        ("Univ Sydney, Sydney, NSW 2006, Australia", "AU", ("Sydney", "NSW", "2006")),
+        ("Max Planck Institute, Heidelberg, Germany", "DE", ("Heidelberg", None, None)),
+        ("CNRS, 75005 Paris, France", "FR", ("Paris", None, "75005")),
+        ("Zhejiang University, Hangzhou 310027, People's Republic of China", "CN",
+         ("Hangzhou", None, "310027")),
+        ("The University of Tokyo, Bunkyo-ku, Tokyo 113-8656, Japan", "JP",
+         ("Tokyo", None, "113-8656")),
+        ("Department of Chemistry, University of Oxford", "GB", (None, None, None)),
+        ("Seoul National University, Seoul, Republic of Korea", "KR", ("Seoul", None, None)),
+        ("Imperial College London, London SW7 2AZ, UK", "GB", ("London", None, None)),
+        ("NYU, New York, USA", "US", ("New York", None, None)),
+        ("Humboldt University, Berlin, Germany", "DE", ("Berlin", None, None)),
+        ("Stanford University, Stanford, California 94305, USA", "US",
+         ("Stanford", "California", "94305")),
+        ("1098 XH Amsterdam, The Netherlands", "NL", ("Amsterdam", None, "1098 XH")),
+        ("", "US", (None, None, None)),
+    ],
+)
+def test_city_from_affiliation(text, cc, expected):
+    city, region, postal = city_from_affiliation(text, cc)
+    assert (city, region) == expected[:2]
+    if expected[2] is not None:
+        assert postal == expected[2]
+
+
+# ----------------------------------------------------------------- Crunchbase
+ACQ_HEADER = ("company_permalink,company_name,company_category_list,company_country_code,"
+              "company_state_code,company_region,company_city,acquirer_permalink,acquirer_name,"
+              "acquirer_category_list,acquirer_country_code,acquirer_state_code,"
+              "acquirer_region,acquirer_city,acquired_at,acquired_month,price_amount,"
+              "price_currency_code")
+ACQ_ROWS = [
+    "/organization/003-ru,003.RU,Consumer Electronics|Internet,RUS,48,Moscow,Moscow,"
+    "/organization/media-saturn,Media Saturn,Media,ESP,56,Barcelona,Barcelona,2012-07-23,"
+    "2012-07,,USD",
+    "/organization/0958572-b-c-ltd,0958572 B.C. Ltd.,,,,,,/organization/atlas,ATLAS,Finance,"
+    "USA,WA,Seattle,Seattle,2012-02-02,2012-02,9000000,USD",
+    '/organization/acme,"Acme, Inc.",Software,USA,CA,SF Bay Area,San Francisco,'
+    "/organization/big,Big,Software,USA,WA,Seattle,Redmond,,,,USD",
+]
+ROUND_HEADER = ("company_permalink,company_name,company_category_list,company_country_code,"
+                "company_state_code,company_region,company_city,funding_round_permalink,"
+                "funding_round_type,funding_round_code,funded_at,raised_amount_usd")
+ROUND_ROWS = [
+    "/organization/a,A,Biotech,GBR,H9,London,London,/funding-round/r1,venture,A,"
+    "2014-05-01,1000000",
+    "/organization/a,A,Biotech,GBR,H9,London,London,,venture,B,2015-02-01,5000000",
+    "/organization/b,B,Software,DEU,16,Berlin,Berlin,/funding-round/r3,seed,,2013-01-01,",
+]
+
+
+def test_crunchbase_acquisitions(tmp_path):
+    p = tmp_path / "acquisitions.csv"
+    p.write_text("\n".join([ACQ_HEADER, *ACQ_ROWS]) + "\n", encoding="utf-8")
+    frame, bad = read_crunchbase(p)
+    assert len(bad) == 0
+    assert frame["doc_id"].tolist() == ["/organization/003-ru@2012-07-23",
+                                        "/organization/0958572-b-c-ltd@2012-02-02",
+                                        "/organization/acme@"]
+    assert frame["city"].tolist() == ["Moscow", "", "San Francisco"]
+    assert frame["region"].tolist() == ["48", "", "CA"]
+    assert frame["country"].tolist() == ["RUS", "", "USA"]
+    assert frame["organization"].tolist() == ["003.RU", "0958572 B.C. Ltd.", "Acme, Inc."]
+    assert vals(frame["year"]) == ["2012", "2012", None]
+    assert frame["source"].unique().tolist() == ["vc"]
+    rec, rej = validate(frame.drop(columns=ROW_COLUMN), str(p))
+    assert len(rec) == 2 and rej["reason"].tolist() == ["bad_year"]
+    records, rejects, acc = extract([{"path": str(p), "format": "crunchbase"}])
+    assert rejects["input_row"].tolist() == [3]
+    assert acc["rows_in"].sum() == 3
+
+
+def test_crunchbase_rounds_and_errors(tmp_path):
+    p = tmp_path / "rounds.csv"
+    p.write_text("\n".join([ROUND_HEADER, *ROUND_ROWS]) + "\n", encoding="utf-8")
+    frame, _ = read_crunchbase(p)
+    assert frame["doc_id"].tolist() == ["/funding-round/r1", "/organization/a@2015-02-01",
+                                        "/funding-round/r3"]
+    assert frame["year"].tolist() == ["2014", "2015", "2013"]
+    assert read_extract(p, "crunchbase")["country"].tolist() == ["GBR", "GBR", "DEU"]
+    other = tmp_path / "other.csv"
+    other.write_text("company_city,company_country_code\nParis,FRA\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"other\.csv: not a Crunchbase .*acquired_at"):
+        read_crunchbase(other)
+    with pytest.raises(ExtractError, match=r"other\.csv: missing required column\(s\) "
+                                           r"acquired_at"):
+        read_crunchbase(other, kind="acquisitions")
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes((ROUND_HEADER + "\n").encode() + "a,Zürich AG,,CHE,,,Zürich,,,,"
+                      "2014-01-01,\n".encode("latin-1"))
+    with pytest.raises(ExtractError, match=r"latin1\.csv: not valid UTF-8"):
+        read_crunchbase(latin)
+    head = tmp_path / "head.csv"
+    head.write_text(ROUND_HEADER + "\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"head\.csv: file has a header but no data rows"):
+        read_crunchbase(head)
+    blank = tmp_path / "blank.csv"
+    blank.write_text("", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"blank\.csv: file is empty"):
+        read_crunchbase(blank)
+
+
+# ----------------------------------------------------------------- generic
+GENERIC = pd.DataFrame(
+    {
+        "source": ["pct", "pub", "pub"],
+        "doc_id": ["A1", "B1", "B2"],
+        "year": [2020, 2021, 2021],
+        "city": ["Munich", "Paris", "Lyon"],
+        "country": ["DE", "FR", "FRA"],
+        "lat": [None, 48.85, None],
+        "lon": [None, 2.35, None],
+    }
+)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_generic_csv_and_parquet(tmp_path, suffix):
+    p = tmp_path / f"extract{suffix}"
+    if suffix == ".csv":
+        GENERIC.to_csv(p, index=False)
+    else:
+        GENERIC.to_parquet(p, index=False)
+    frame, bad = read_generic(p)
+    assert len(bad) == 0 and frame[ROW_COLUMN].tolist() == [1, 2, 3]
+    rec, rej = validate(frame.drop(columns=ROW_COLUMN), str(p))
+    assert len(rec) == 3 and len(rej) == 0
+    assert rec.loc[1, "coord_status"] == "valid"
+    frame2, _ = read_extract_with_bad(p)
+    pd.testing.assert_frame_equal(frame, frame2)
+    records, _, acc = extract([{"path": str(p), "format": "generic"}])
+    assert records["input_row"].tolist() == [1, 2, 3]
+
+
+def test_generic_errors_and_unknown_format(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("doc_id,year\nA,2020\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"x\.csv: missing required column"):
+        read_extract(p)
+    with pytest.raises(ExtractError, match=r"unknown input format 'wos'"):
+        read_extract(p, "wos")
