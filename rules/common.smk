@@ -59,6 +59,11 @@ def variant_labels(wildcards):
     return {s: labels_path(v, s) for s in v["sources"]}
 
 
+def population_raster():
+    """The population grid for S&T intensity: the configured one or the generated one."""
+    return config["intensity"]["raster"] or "results/intensity/population.tif"
+
+
 def accounting_files():
     """(title, path) of every row-accounting table, in pipeline order."""
     files = [
@@ -76,6 +81,7 @@ def final_targets():
     targets = [
         "results/extract/accounting.csv",
         "results/geocode/accounting.csv",
+        "results/figures/geocode_qa.png",
         "reports/appendix.html",
     ]
     for v in VARIANTS:
@@ -83,7 +89,8 @@ def final_targets():
             f"{locations_dir(v)}/accounting.csv",
             f"results/ranking/{v}/accounting.csv",
             f"results/ranking/{v}/clusters.csv",
-            f"results/tables/{v}/top{config['top_n']}.md",
+            f"results/tables/{v}/top100.md",
+            f"results/fidelity/{v}/summary.json",
             f"results/figures/{v}/map_top{config['top_n']}.png",
         ]
     for a, b in COMPARE:

@@ -40,3 +40,33 @@ rule geocode:
         ENV
     script:
         "../scripts/geocode.py"
+
+
+rule geocode_qa:
+    """Geocoding quality: match rate by method per source and country, worst cases."""
+    input:
+        placed="results/geocode/records.parquet",
+        unmatched="results/geocode/unmatched.parquet",
+    output:
+        by_country="results/geocode/qa/by_country.csv",
+        by_method="results/geocode/qa/by_source_method.csv",
+        top_unmatched="results/geocode/qa/top_unmatched.csv",
+        lowest_fuzzy="results/geocode/qa/lowest_fuzzy.csv",
+        figure=report(
+            "results/figures/geocode_qa.png",
+            caption="captions/geocode_qa.rst",
+            category="Geocoding",
+            labels={"figure": "match rate by method"},
+        ),
+    params:
+        top_n=20,
+        top_countries=12,
+    log:
+        "logs/geocode_qa.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/geocode_qa.py"

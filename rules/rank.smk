@@ -4,6 +4,7 @@ rule rank:
         unpack(variant_tables("locations", "organizations")),
         membership="results/cluster/{variant}/membership.parquet",
         clusters="results/cluster/{variant}/clusters.parquet",
+        raster=population_raster(),
     output:
         csv="results/ranking/{variant}/clusters.csv",
         parquet="results/ranking/{variant}/clusters.parquet",
@@ -11,6 +12,8 @@ rule rank:
     params:
         variant=lambda wc: VARIANT[wc.variant],
         attach_km=config["merge"]["attach_km"],
+        buffer_km=config["intensity"]["buffer_km"],
+        top_n=config["top_n"],
     log:
         "logs/rank/{variant}.log",
     threads: 1

@@ -8,9 +8,9 @@ rule appendix_report:
             variant=VARIANTS,
             top_n=config["top_n"],
         ),
-        tables=expand(
-            "results/tables/{variant}/top{top_n}.md", variant=VARIANTS, top_n=config["top_n"]
-        ),
+        tables=expand("results/tables/{variant}/{table}.md", variant=VARIANTS, table=GII_TABLES),
+        fidelity=expand("results/fidelity/{variant}/summary.json", variant=VARIANTS),
+        geocode_qa="results/figures/geocode_qa.png",
         compare=[f"results/compare/{a}_vs_{b}.csv" for a, b in COMPARE],
         compare_figs=[f"results/figures/rank_change_{a}_vs_{b}.png" for a, b in COMPARE],
         accounting=[path for _, path in accounting_files()],

@@ -1,16 +1,51 @@
+GII_TABLES = [
+    "top100",
+    "table5_top_per_economy",
+    "table6_economies_3plus",
+    "table7_beyond_top100",
+    "table8_africa",
+    "table9_intensity",
+]
+
+
 rule tables:
-    """The top clusters of a variant as CSV and Markdown (GII appendix style)."""
+    """The GII tables of a variant (appendix ranking, Tables 5-9) as CSV, Markdown, LaTeX."""
     input:
         "results/ranking/{variant}/clusters.parquet",
     output:
-        csv="results/tables/{variant}/top{top_n}.csv",
-        md="results/tables/{variant}/top{top_n}.md",
-    wildcard_constraints:
-        top_n=r"\d+",
+        expand(
+            "results/tables/{{variant}}/{table}.{ext}",
+            table=GII_TABLES,
+            ext=["csv", "md", "tex"],
+        ),
+    params:
+        top_n=config["top_n"],
     log:
-        "logs/tables/{variant}_{top_n}.log",
+        "logs/tables/{variant}.log",
     threads: 1
     conda:
         ENV
     script:
         "../scripts/tables.py"
+
+
+rule fidelity:
+    """Compare a variant's ranking with the published GII ranks (when the facts are there)."""
+    input:
+        "results/ranking/{variant}/clusters.parquet",
+    output:
+        summary="results/fidelity/{variant}/summary.json",
+        ranks="results/fidelity/{variant}/ranks.csv",
+        economies="results/fidelity/{variant}/economies.csv",
+        intensity="results/fidelity/{variant}/intensity.csv",
+    params:
+        variant=lambda wc: VARIANT[wc.variant],
+        reference_dir=config["reference_dir"],
+        top_n=config["top_n"],
+    log:
+        "logs/fidelity/{variant}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/fidelity.py"

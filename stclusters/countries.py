@@ -26,6 +26,8 @@ _ALIASES: dict[str, str] = {
     "usa": "US", "us": "US", "united states": "US", "united states of america": "US",
     "america": "US", "u s": "US", "us of america": "US",
     # United Kingdom
+    # retired ISO3 codes still found in old extracts
+    "rom": "RO", "zar": "CD", "tmp": "TL",
     "uk": "GB", "united kingdom": "GB", "great britain": "GB", "britain": "GB",
     "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
     "united kingdom of great britain and northern ireland": "GB",

@@ -37,7 +37,14 @@ from stclusters.compare import fidelity_table
 from stclusters.io import write_csv
 from stclusters.tables import economy_codes
 
-__all__ = ["edition_year", "fidelity", "fidelity_summary", "fidelity_tables", "write_fidelity"]
+__all__ = [
+    "edition_year",
+    "match_name",
+    "fidelity",
+    "fidelity_summary",
+    "fidelity_tables",
+    "write_fidelity",
+]
 
 TOP_KS = (10, 25)
 
@@ -70,8 +77,36 @@ def _published_ranks(ref: Path, year: str) -> tuple[pd.DataFrame | None, str | N
     return None, None
 
 
+#: published spellings that differ from the names the workflow prints (matching only)
+NAME_ALIASES: dict[str, str] = {"Göteborg": "Gothenburg"}
+_STATE_SUFFIX = re.compile(r",?\s+[A-Z]{2}$")
+_SAR = re.compile(r"\s+SAR\b")
+
+
+def match_name(name: object) -> object:
+    """The name used for matching published and rebuilt clusters: US/CA state suffixes
+    (``", WA"`` / ``" WA"``) and ``" SAR"`` dropped, :data:`NAME_ALIASES` applied, so that
+    ``"Seattle WA"`` meets ``"Seattle–Redmond, WA"`` (same first place) and
+    ``"Macao SAR–Zhuhai"`` meets ``"Zhuhai–Macao"`` (same places)."""
+    if not isinstance(name, str):
+        return name
+    s = _SAR.sub("", _STATE_SUFFIX.sub("", name.strip()))
+    for a, b in NAME_ALIASES.items():
+        s = s.replace(a, b)
+    return s
+
+
 def _rank_section(ranking: pd.DataFrame, published: pd.DataFrame, rank_col: str):
-    table, rho = fidelity_table(ranking, published, rank_col=rank_col)
+    ours = ranking[["rank", "name", "economy"]].copy()
+    ours["name"] = ours["name"].map(match_name)
+    pub = published.copy()
+    pub["cluster_name"] = pub["cluster_name"].map(match_name)
+    table, rho = fidelity_table(ours, pub, rank_col=rank_col)
+    # show the names as printed, not the matching forms (ranks are unique on both sides)
+    pub_names = dict(zip(published[rank_col], published["cluster_name"], strict=True))
+    our_names = dict(zip(ranking["rank"].astype("int64"), ranking["name"], strict=True))
+    table["published_name"] = table["published_rank"].map(pub_names)
+    table["our_name"] = [our_names.get(int(r)) if pd.notna(r) else None for r in table["our_rank"]]
     both = table.dropna(subset=["our_rank"])
     x = both["published_rank"].to_numpy(dtype="float64")
     y = both["our_rank"].to_numpy(dtype="float64")

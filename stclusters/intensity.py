@@ -27,11 +27,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import rasterio
+from rasterio.errors import WindowError
 from rasterio.transform import Affine
+from rasterio.warp import transform as warp_transform
 from rasterio.windows import Window
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
+from stclusters.geo import EARTH_RADIUS_KM, chord, to_xyz
 from stclusters.tables import sources_in
 
 __all__ = [
@@ -47,8 +50,6 @@ __all__ = [
     "intensity",
 ]
 
-#: mean Earth radius (km), as elsewhere in the package
-EARTH_RADIUS_KM = 6371.0088
 #: km per degree of latitude (and of longitude at the equator)
 KM_PER_DEG = math.pi * EARTH_RADIUS_KM / 180.0
 
@@ -73,18 +74,6 @@ _CHORD_PER_KM = 1.0 / EARTH_RADIUS_KM
 # ----------------------------------------------------------------- geometry helpers
 
 
-def _xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    la = np.radians(np.asarray(lat, dtype="float64"))
-    lo = np.radians(np.asarray(lon, dtype="float64"))
-    c = np.cos(la)
-    return np.column_stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)])
-
-
-def _chord(km: float) -> float:
-    """Chord length on the unit sphere of a great-circle distance ``km``."""
-    return 2.0 * math.sin(km / (2.0 * EARTH_RADIUS_KM))
-
-
 def _sigma_km(pop: np.ndarray, peak_density: float, min_sigma_km: float) -> np.ndarray:
     return np.maximum(min_sigma_km, np.sqrt(np.maximum(pop, 0.0) / (2 * math.pi * peak_density)))
 
@@ -95,11 +84,11 @@ def _nested(places: pd.DataFrame, sigma_km: np.ndarray, ratio: float) -> np.ndar
     out = np.zeros(len(places), dtype=bool)
     if not ratio or len(places) == 0:
         return out
-    xyz = _xyz(places["lat"].to_numpy(), places["lon"].to_numpy())
+    xyz = to_xyz(places["lat"].to_numpy(), places["lon"].to_numpy())
     tree = cKDTree(xyz)
     big = np.nonzero(pop >= ratio * max(pop[pop > 0].min(initial=1.0), 1.0))[0]
     for i in big:
-        for j in tree.query_ball_point(xyz[i], _chord(float(sigma_km[i]))):
+        for j in tree.query_ball_point(xyz[i], chord(float(sigma_km[i]))):
             if j != i and pop[j] * ratio <= pop[i]:
                 out[j] = True
     return out
@@ -283,14 +272,14 @@ class _Assigner:
 
     def __init__(self, members: pd.DataFrame, buffer_km: float):
         self.cluster = members["cluster_id"].to_numpy(dtype="int64")
-        self.tree = cKDTree(_xyz(members["lat"].to_numpy(), members["lon"].to_numpy()))
-        self.chord = _chord(buffer_km) * (1 + 1e-12)
+        self.tree = cKDTree(to_xyz(members["lat"].to_numpy(), members["lon"].to_numpy()))
+        self.chord = chord(buffer_km) * (1 + 1e-12)
 
     def __call__(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         out = np.full(len(lat), -1, dtype="int64")
         if len(lat) == 0:
             return out
-        dist, idx = self.tree.query(_xyz(lat, lon), k=1, distance_upper_bound=self.chord)
+        dist, idx = self.tree.query(to_xyz(lat, lon), k=1, distance_upper_bound=self.chord)
         hit = np.isfinite(dist)
         out[hit] = self.cluster[idx[hit]]
         return out
@@ -396,16 +385,19 @@ def zonal_population(
     NaN count as 0.
 
     Rule: each cell contributes ``count x f``, where ``f`` is the share of the cell that
-    lies in the footprint. ``f`` is measured on ``k x k`` equally spaced sample points per
-    cell, with ``k = ceil(cell size / subcell_km)`` (``subcell_km`` defaults to
-    ``buffer_km / 2``; ``k`` is capped at 128), each sample weighted by cos(latitude) on
-    geographic rasters (its true area). On fine rasters (cells no larger than
-    ``subcell_km``, e.g. the 1-arc-minute default or 30-arc-second GHS-POP with the 5 km
-    buffer) ``k = 1``: a cell counts whole when its centre lies in the footprint. On
-    coarse rasters (the 1-degree GPW grid: ``k = 45``) the cell's count is shared in
-    proportion to the footprint area within it, i.e. population is assumed uniform
-    within a cell. ``k`` is fixed per raster and sample points lie on one global lattice,
-    so each sample point, like each footprint point, belongs to at most one cluster.
+    lies in the footprint, measured on ``k x k`` equally spaced sample points per cell
+    (each weighted by cos(latitude) on geographic rasters, i.e. by its true area).
+
+    * Fine rasters, cells no larger than ``buffer_km / 2`` (the 1-arc-minute default,
+      30-arc-second GHS-POP, with the 5 km buffer): ``k = 1``, so a cell counts whole when
+      its centre lies in the footprint and not at all otherwise.
+    * Coarse rasters (the 1-degree GPW grid, 111 km cells): ``k = ceil(cell size /
+      subcell_km)``, ``subcell_km`` defaulting to ``buffer_km / 10`` (capped at
+      ``k = 256``), so the cell's count is shared in proportion to the footprint area
+      within it: population is assumed uniform within a cell.
+
+    ``k`` is fixed per raster and sample points lie on one global lattice, so each sample
+    point, like each footprint point, belongs to at most one cluster.
 
     Returns ``cluster_id``, ``population`` (float), ``area_km2`` (footprint area, from
     :func:`footprints`), ``n_cells`` (raster cells with a part in the footprint), one row
@@ -423,13 +415,18 @@ def zonal_population(
             }
         )
     assign = _Assigner(m, buffer_km)
-    subcell_km = subcell_km or buffer_km / 2.0
+    subcell_km = subcell_km or buffer_km / 10.0
     pops, ncells = [], []
     with rasterio.open(raster_path) as src:
+        t = src.transform
+        if t.b != 0 or t.d != 0:
+            raise ValueError(f"{raster_path}: rotated rasters are not supported")
         geographic = _is_geographic(src)
-        k = int(min(128, max(1, math.ceil(_cell_km(src, geographic) / subcell_km - 1e-9))))
+        cell_km = _cell_km(src, geographic)
+        k = 1
+        if cell_km > buffer_km / 2.0:
+            k = int(min(256, max(1, math.ceil(cell_km / subcell_km - 1e-9))))
         full = Window(0, 0, src.width, src.height)
-        inv = ~src.transform
         offs = (np.arange(k) + 0.5) / k
         for cid, w, s, e, n in fp[["cluster_id", "west", "south", "east", "north"]].itertuples(
             index=False
@@ -437,8 +434,6 @@ def zonal_population(
             if geographic:
                 xs, ys = np.array([w, e, w, e]), np.array([s, s, n, n])
             else:
-                from rasterio.warp import transform as warp_transform
-
                 gx = np.concatenate(
                     [np.linspace(w, e, 9), np.linspace(w, e, 9), np.full(9, w), np.full(9, e)]
                 )
@@ -446,12 +441,12 @@ def zonal_population(
                     [np.full(9, s), np.full(9, n), np.linspace(s, n, 9), np.linspace(s, n, 9)]
                 )
                 xs, ys = (np.asarray(v) for v in warp_transform("EPSG:4326", src.crs, gx, gy))
-            cols, rows = inv * (xs, ys)
+            cols, rows = (xs - t.c) / t.a, (ys - t.f) / t.e
             c0, c1 = math.floor(np.min(cols)), math.ceil(np.max(cols))
             r0, r1 = math.floor(np.min(rows)), math.ceil(np.max(rows))
             try:
                 win = Window(c0, r0, c1 - c0, r1 - r0).intersection(full)
-            except Exception:  # rasterio WindowError: no overlap with the raster
+            except WindowError:  # no overlap with the raster
                 pops.append(0.0)
                 ncells.append(0)
                 continue
@@ -463,24 +458,27 @@ def zonal_population(
             data = src.read(band, window=win, masked=True).astype("float64")
             vals = np.where(np.ma.getmaskarray(data), 0.0, np.ma.getdata(data))
             vals = np.where(np.isfinite(vals), vals, 0.0)
-            # sample points (global lattice: cell index + (u + 0.5) / k)
-            cc = win.col_off + np.arange(win.width)[:, None] + offs[None, :]  # (w, k)
-            rr = win.row_off + np.arange(win.height)[:, None] + offs[None, :]  # (h, k)
-            px = np.broadcast_to(cc.reshape(1, 1, win.width, k), (win.height, k, win.width, k))
-            py = np.broadcast_to(rr.reshape(win.height, k, 1, 1), (win.height, k, win.width, k))
-            x, y = src.transform * (px.ravel(), py.ravel())
-            x, y = np.asarray(x), np.asarray(y)
-            if geographic:
-                lon, lat = x, y
-            else:
-                from rasterio.warp import transform as warp_transform
-
-                lon, lat = (np.asarray(v) for v in warp_transform(src.crs, "EPSG:4326", x, y))
-            lon = (lon + 180.0) % 360.0 - 180.0
-            hit = (assign(lat, lon) == cid).astype("float64")
-            wt = np.cos(np.radians(lat)) if geographic else np.ones_like(lat)
-            hit = (hit * wt).reshape(win.height, k, win.width, k).sum(axis=(1, 3))
-            tot = wt.reshape(win.height, k, win.width, k).sum(axis=(1, 3))
+            # sample points on a global lattice: cell index + (u + 0.5) / k, row chunks
+            hit = np.zeros((win.height, win.width))
+            tot = np.zeros((win.height, win.width))
+            cx = win.col_off + np.arange(win.width)[:, None] + offs[None, :]  # (w, k)
+            x_all = (t.c + t.a * cx).ravel()
+            step = max(1, 2_000_000 // max(1, win.width * k * k))
+            for ra in range(0, win.height, step):
+                rb = min(ra + step, win.height)
+                ry = win.row_off + np.arange(ra, rb)[:, None] + offs[None, :]  # (h', k)
+                y = np.repeat((t.f + t.e * ry).ravel(), len(x_all))
+                x = np.tile(x_all, (rb - ra) * k)
+                if geographic:
+                    lon, lat = x, y
+                else:
+                    lon, lat = (np.asarray(v) for v in warp_transform(src.crs, "EPSG:4326", x, y))
+                lon = (lon + 180.0) % 360.0 - 180.0
+                inside = (assign(lat, lon) == cid).astype("float64")
+                wt = np.cos(np.radians(lat)) if geographic else np.ones_like(lat)
+                shape = (rb - ra, k, win.width, k)
+                hit[ra:rb] = (inside * wt).reshape(shape).sum(axis=(1, 3))
+                tot[ra:rb] = wt.reshape(shape).sum(axis=(1, 3))
             frac = np.divide(hit, tot, out=np.zeros_like(hit), where=tot > 0)
             pops.append(float((vals * frac).sum()))
             ncells.append(int((frac > 0).sum()))

@@ -9,6 +9,7 @@ every stage sees one complete description, and :func:`locations_spec` /
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,9 +34,13 @@ def resolve_variant(config: Mapping[str, Any], name: str) -> dict[str, Any]:
             if val is not None}
         for s in sources
     }
+    edition = v.get("edition")
+    if edition is None and re.search(r"(19|20)\d\d", name):
+        edition = int(re.search(r"(19|20)\d\d", name).group(0))
     return {
         "name": name,
         "label": v.get("label", name),
+        "edition": edition,
         "sources": sources,
         "windows": windows,
         "counting": v.get("counting", config["counting"]),

@@ -94,7 +94,7 @@ def make_records(rows: list[dict]) -> pd.DataFrame:
             "year": np.full(n, 2021, dtype=np.int32),
             "city": [r.get("city") for r in rows],
             "region": [r.get("region") for r in rows],
-            "postal_code": [None] * n,
+            "postal_code": [r.get("postal_code") for r in rows],
             "country": [r.get("country") for r in rows],
             "organization": [None] * n,
             "lat": np.array([r.get("lat", np.nan) for r in rows], dtype=np.float64),
@@ -327,3 +327,76 @@ def test_accounting_and_qa(gaz) -> None:
 )
 def test_region_admin1(iso, region, expected) -> None:
     assert region_admin1(iso, region) == expected
+
+
+def test_swapped_coordinates_are_detected(gaz) -> None:
+    places, names = gaz
+    rows = [
+        # lat/lon swapped: (11.575, 48.137) lies in Somalia, (48.137, 11.575) is Munich
+        {"city": "Munich", "country": "DE", "lat": 11.575, "lon": 48.137,
+         "coord_status": "valid"},
+        # correct order: kept as is
+        {"city": "Munich", "country": "DE", "lat": 48.137, "lon": 11.575,
+         "coord_status": "valid"},
+        # outside its country, but the swapped point is no better: kept as given
+        {"city": "Munich", "country": "US", "lat": 48.137, "lon": 11.575,
+         "coord_status": "valid"},
+        # swapped Sydney (-33.87, 151.21): |lon| > 90 cannot be a latitude, kept
+        {"city": "Sydney", "country": "AU", "lat": 151.0, "lon": -33.87,
+         "coord_status": "out_of_range"},
+        # swapped Boston, country given as ISO3
+        {"city": "Boston", "country": "USA", "lat": -71.059, "lon": 42.360,
+         "coord_status": "valid"},
+    ]
+    placed, unmatched = geocode(make_records(rows), places, names)
+    assert len(placed) + len(unmatched) == len(rows)
+    p = placed.set_index("record_id")
+    assert p.loc[0, "coord_status"] == "swapped"
+    assert (p.loc[0, "lat"], p.loc[0, "lon"]) == (48.137, 11.575)
+    assert p.loc[0, "geo_method"] == "given" and p.loc[0, "geonameid"] == 2867714
+    assert p.loc[1, "coord_status"] == "valid"
+    assert p.loc[2, "coord_status"] == "valid" and p.loc[2, "lat"] == 48.137
+    assert p.loc[3, "coord_status"] == "out_of_range" and p.loc[3, "geo_method"] != "given"
+    assert p.loc[4, "coord_status"] == "swapped" and p.loc[4, "place_name"] == "Boston"
+    assert p.loc[4, "country_iso2"] == "US"
+
+
+def test_us_zip_codes_disambiguate_and_place(gaz) -> None:
+    places, names = gaz
+    rows = [
+        {"city": "Springfield", "country": "US"},                            # 0 no ZIP
+        {"city": "Springfield", "country": "US", "postal_code": "01103"},    # 1 MA ZIP
+        {"city": "Springfield", "country": "US", "postal_code": "62701"},    # 2 IL ZIP
+        {"city": "Mi Wuk Village", "region": "CA", "country": "US",
+         "postal_code": "95346"},                                           # 3 tiny place
+        {"city": "Portland", "region": "OR", "country": "US",
+         "postal_code": "04101"},                                           # 4 ZIP of ME
+        {"city": "Cambridge", "country": "US", "postal_code": "02139-4307"},  # 5 ZIP+4
+        {"city": "Xqzwvvkplt", "country": "US", "postal_code": "94305"},     # 6 city disagrees
+        {"city": "Mi Wuk Vilage", "country": "US", "postal_code": "95346"},  # 7 typo
+        {"city": "Springfield", "country": "DE", "postal_code": "01103"},    # 8 not US
+    ]
+    placed, unmatched = geocode(make_records(rows), places, names)
+    assert len(unmatched) == 0
+    p = placed.set_index("record_id")
+    assert p.loc[1, "admin1"] == "MA" and p.loc[1, "geo_method"] == "exact"
+    assert p.loc[2, "admin1"] == "IL"
+    assert haversine_km(p.loc[2, "lat"], p.loc[2, "lon"], 39.80, -89.64) < 10
+    assert p.loc[3, "geo_method"] == "exact" and p.loc[3, "geo_score"] == 100.0
+    assert haversine_km(p.loc[3, "lat"], p.loc[3, "lon"], 38.06, -120.19) < 10
+    assert p.loc[3, "country_iso2"] == "US"
+    assert p.loc[4, "admin1"] == "OR"  # a ZIP outside the given state is ignored
+    assert p.loc[5, "admin1"] == "MA"
+    assert p.loc[6, "geo_method"] == "country"  # the ZIP does not confirm the city
+    assert p.loc[7, "geo_method"] == "fuzzy" and 90 <= p.loc[7, "geo_score"] < 100
+    assert haversine_km(p.loc[7, "lat"], p.loc[7, "lon"], 38.06, -120.19) < 10
+    assert p.loc[8, "country_iso2"] == "DE"
+
+
+def test_fuzzy_matches_stay_in_a_recognised_region(gaz) -> None:
+    places, names = gaz
+    recs = make_records([{"city": "Bostn", "region": "CA", "country": "US"},
+                         {"city": "Bostn", "region": "MA", "country": "US"}])
+    p = geocode(recs, places, names)[0].set_index("record_id")
+    assert p.loc[0, "geo_method"] == "region" and p.loc[0, "admin1"] == "CA"
+    assert p.loc[1, "geo_method"] == "fuzzy" and p.loc[1, "place_name"] == "Boston"

@@ -165,6 +165,10 @@ def test_appendix_notebook_end_to_end(tmp_path):
             "top_n": 8,
             "reference_dir": str(ref),
             "variant_labels": {"gii2024": "GII 2024 (PCT + publications)"},
+            "accounting_files": [
+                ["Extract", str(results / "extract" / "accounting.csv")],
+                ["Geocoding", str(results / "geocode" / "accounting.csv")],
+            ],
         },
         timeout=300,
     )
@@ -172,7 +176,7 @@ def test_appendix_notebook_end_to_end(tmp_path):
     assert "GII 2024 (PCT + publications)" in html
     assert "Spearman" in html
     assert "data:image/png;base64" in html  # map and rank-change figure embedded
-    assert "results/geocode/accounting.csv" in html  # missing optional file -> a note
+    assert f"{results}/geocode/accounting.csv" in html  # missing optional file -> a note
     assert "Tokyo-Yokohama" in html  # fidelity table
     assert "<table" in html  # markdown tables rendered
     assert "import warnings" not in html  # code hidden
