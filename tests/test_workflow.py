@@ -118,6 +118,41 @@ def test_a_variant_added_in_config_only_runs(run):
     assert (run / "results/figures/balanced/map_top100.png").stat().st_size > 0
 
 
+@pytest.mark.parametrize("variant", ["gii2024", "gii2025"])
+def test_top_clusters_have_history_organizations_and_intensity(run, variant):
+    top = read(run, f"results/ranking/{variant}/clusters.csv").head(50)
+    for col in ("prev_rank", "rank_change", "growth_pct", "top_applicant", "top_organization",
+                "population", "intensity"):
+        assert top[col].notna().all(), col
+    assert (top["population"] > 0).all()
+    assert top["intensity_rank"].dropna().astype(int).tolist() != list(range(1, 51))
+    assert (top["rank_change"] == top["prev_rank"] - top["rank"]).all()
+
+
+def test_small_dense_clusters_lead_by_intensity_not_by_size(run):
+    r = read(run, "results/ranking/gii2024/clusters.csv").set_index("name")
+    for name in ("Cambridge", "Eindhoven"):
+        assert r.loc[name, "intensity_rank"] <= 10, name
+        assert r.loc[name, "rank"] >= 20, name
+
+
+@pytest.mark.parametrize("variant", ["gii2024", "gii2025"])
+def test_gii_tables_in_three_formats_match_the_ranking(run, variant):
+    ranking = read(run, f"results/ranking/{variant}/clusters.csv")
+    folder = run / "results" / "tables" / variant
+    for name in ("top100", "table5_top_per_economy", "table6_economies_3plus",
+                 "table7_beyond_top100", "table8_africa", "table9_intensity"):
+        for ext in ("csv", "md", "tex"):
+            assert (folder / f"{name}.{ext}").stat().st_size > 0, f"{name}.{ext}"
+    top = pd.read_csv(folder / "top100.csv")
+    assert top["Cluster name"].tolist() == ranking["name"].head(100).tolist()
+    assert np.allclose(top["Total"], ranking["score"].head(100))
+    t5 = pd.read_csv(folder / "table5_top_per_economy.csv")
+    best = ranking.head(100).drop_duplicates("economy")
+    assert dict(zip(t5["Economy"], t5["Rank"], strict=True)) == dict(
+        zip(best["economy"], best["rank"], strict=True))
+
+
 def test_outputs_for_people_exist(run):
     for rel in ["reports/appendix.html", "results/figures/gii2024/map_top100.png",
                 "results/figures/rank_change_gii2024_vs_gii2025.png",
