@@ -696,6 +696,33 @@ def _place_strings(idx: np.ndarray, g: _Gaz) -> dict:
             DE_STATES.get(a1) if cc == "DE" else JP_PREFECTURES.get(a1) if cc == "JP" else None
         )
         out["postal"][j] = _postal(int(g.gid[i]), cc)
+    us = np.array([g.cc[i] == "US" for i in idx], dtype=bool)
+    if us.any():
+        out["postal"][us] = _us_zips(idx[us], g, out["postal"][us])
+    return out
+
+
+def _us_zips(idx: np.ndarray, g: _Gaz, fallback: np.ndarray) -> np.ndarray:
+    """Real US ZIP codes (``zipcodes`` package): the nearest ZIP of the place's state within
+    10 km, else the synthetic code, so the geocoder's ZIP rule is exercised."""
+    from scipy.spatial import cKDTree
+
+    from stclusters.geo import chord, to_xyz
+    from stclusters.geocode import zip_table
+
+    zips = zip_table()
+    out = fallback.copy()
+    for state, zs in zips.groupby("state", sort=True):
+        here = np.array([g.admin1[i] == state for i in idx], dtype=bool)
+        if not here.any():
+            continue
+        tree = cKDTree(to_xyz(zs["lat"].to_numpy(), zs["lon"].to_numpy()))
+        dist, near = tree.query(to_xyz(g.lat[idx[here]], g.lon[idx[here]]),
+                                distance_upper_bound=chord(10.0))
+        ok = np.isfinite(dist)
+        sub = out[here]
+        sub[ok] = zs["zip"].to_numpy()[near[ok]]
+        out[here] = sub
     return out
 
 
@@ -950,7 +977,7 @@ def generate_with_truth(
     # ---- junk rows
     junk = np.full(n, "", dtype=object)
     jmask = rng.random(n) < junk_share
-    jk = rng.integers(0, 5, size=n)
+    jk = rng.integers(0, 6, size=n)
     jidx = np.where(jmask)[0]
     for i in jidx:
         k = int(jk[i])
@@ -968,6 +995,12 @@ def generate_with_truth(
         elif k == 3:  # (0, 0)
             lat[i], lon[i] = 0.0, 0.0
             junk[i] = "zero_coords"
+        elif k == 5 and not np.isnan(lat[i]) and abs(lon[i]) <= 90:  # lat and lon swapped
+            lat[i], lon[i] = lon[i], lat[i]
+            junk[i] = "swapped_coords"
+        elif k == 5:  # nothing to swap: a typo-free but out-of-range latitude instead
+            lat[i], lon[i] = (123.0, lon[i] if not np.isnan(lon[i]) else 10.0)
+            junk[i] = "bad_coords"
         else:  # out of range and no city: cannot be placed at all
             city[i], region[i], postal[i] = None, None, None
             lat[i], lon[i] = 95.5, 200.0
@@ -999,8 +1032,11 @@ def generate_with_truth(
             "geonameid": g.gid[place],
             "place_name": g.name[place],
             "place_country": cc,
-            "true_lat": np.where(valid_xy, lat, g.lat[place]),
-            "true_lon": np.where(valid_xy, lon, g.lon[place]),
+            # a swapped point's truth is the point before the swap
+            "true_lat": np.where(junk == "swapped_coords", lon,
+                                 np.where(valid_xy, lat, g.lat[place])),
+            "true_lon": np.where(junk == "swapped_coords", lat,
+                                 np.where(valid_xy, lon, g.lon[place])),
             "junk": junk,
             "placeable": ~np.isin(junk, ["blank_city", "unknown_country", "bad_coords_blank_city"]),
         }

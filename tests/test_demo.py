@@ -224,3 +224,17 @@ def test_write_demo(tmp_path):
     assert list(back.columns) == demo.COLUMNS
     assert len(back) == len(written)
     assert (back["doc_id"].to_numpy() == written["doc_id"].to_numpy()).all()
+
+
+def test_demo_noise_exercises_swapped_coordinates_and_real_zip_codes(df, truth):
+    swapped = truth["junk"] == "swapped_coords"
+    assert swapped.sum() > 0
+    # the row's given point is the true one with latitude and longitude exchanged
+    assert np.allclose(df.loc[swapped, "lat"], truth.loc[swapped, "true_lon"])
+    assert np.allclose(df.loc[swapped, "lon"], truth.loc[swapped, "true_lat"])
+    from stclusters.geocode import zip_table
+
+    zips = set(zip_table()["zip"])
+    us = df[(df["country"].isin(["US", "USA", "United States"])) & df["postal_code"].notna()]
+    assert len(us) > 20
+    assert us["postal_code"].isin(zips).mean() > 0.8

@@ -71,6 +71,15 @@ def test_every_record_is_accounted_for(run):
     assert {"no_address", "unknown_country"} & set(unmatched["reason"])
 
 
+def test_geocoder_repairs_the_demos_swapped_coordinates(run):
+    placed = read(run, "results/geocode/records.parquet")
+    swapped = placed[placed["coord_status"] == "swapped"]
+    assert len(swapped) > 0
+    # repaired points lie near the place the row names
+    near = placed.loc[swapped.index, "place_name"].notna()
+    assert near.mean() > 0.9
+
+
 def test_document_weights_sum_to_number_of_documents(run):
     records = read(run, "results/extract/records.parquet")
     n_docs = records.groupby("source")["doc_id"].nunique()
