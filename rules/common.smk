@@ -22,6 +22,13 @@ wildcard_constraints:
     algorithm="dbscan|hdbscan",
 
 
+def code(*modules):
+    """The package modules a rule runs, as inputs: editing one reruns the rules using it
+    (Snakemake tracks the scripts/ adapter itself, not the package code it calls)."""
+    pkg = Path(workflow.basedir) / "stclusters"
+    return [str(pkg / f"{m}.py") for m in ("__init__", "io", "logs", *modules)]
+
+
 def demo_mode():
     """No inputs named in config: run on the embedded demo world."""
     return not config["inputs"]

@@ -1,0 +1,120 @@
+# Parameter sweep: DBSCAN on an eps x min_share grid around a variant's baseline.
+# One job per (source, eps): the neighbour pairs of that eps are listed once and reused by
+# every density of the grid (stclusters.cluster.dbscan_sweep); each grid point's labels
+# are their own cached file, in the Paramspace-style path of rules/cluster.smk.
+from stclusters.params import params_string
+
+SWEEP = config["sweep"]
+SWEEP_EPS = [float(e) for e in SWEEP["dbscan"]["eps_km"]]
+SWEEP_MS = [float(m) for m in SWEEP["dbscan"]["min_share"]]
+SWEEP_DIR = "results/sweep/{locspec}/{source}/{first}-{last}/dbscan"
+
+
+def sweep_point_path(variant, source, eps, ms):
+    """Labels file of one grid point for ``source`` under ``variant``'s settings."""
+    v = VARIANT[variant]
+    y0, y1 = v["windows"][source]["current"]
+    return (
+        SWEEP_DIR.format(
+            locspec=locations_spec(v["counting"], v["round_deg"]), source=source,
+            first=y0, last=y1,
+        )
+        + "/" + params_string("dbscan", {"eps_km": eps, "min_share": ms}) + "/labels.parquet"
+    )
+
+
+def sweep_points():
+    return [(e, m) for e in SWEEP_EPS for m in SWEEP_MS]
+
+
+if SWEEP["enabled"]:
+    if SWEEP["variant"] not in VARIANT:
+        raise ValueError(
+            f"sweep.variant {SWEEP['variant']!r} is not a variant; defined: {', '.join(VARIANTS)}"
+        )
+    _missing = set(SWEEP["sources"]) - set(VARIANT[SWEEP["variant"]]["sources"])
+    if _missing:
+        raise ValueError(f"sweep.sources {sorted(_missing)} not in variant {SWEEP['variant']}")
+    for _s in SWEEP["sources"]:
+        EXTRA_TARGETS += [
+            f"results/sweep/summary/{SWEEP['variant']}/{_s}.csv",
+            f"results/figures/sweep/{SWEEP['variant']}_{_s}.png",
+        ]
+
+
+rule sweep_eps:
+    """DBSCAN labels of one source at one eps for every min_share of the sweep grid."""
+    input:
+        "results/locations/{locspec}/locations.parquet",
+    output:
+        [
+            SWEEP_DIR + "/eps_km~{eps}/" + params_string("dbscan", {"min_share": m})
+            + "/labels.parquet"
+            for m in SWEEP_MS
+        ],
+    wildcard_constraints:
+        locspec=r"(fractional|whole)/round~[0-9.e-]+",
+        first=r"\d{4}",
+        last=r"\d{4}",
+        eps=r"[0-9.e+-]+",
+    params:
+        min_share=SWEEP_MS,
+    log:
+        "logs/sweep/{locspec}/{source}/{first}-{last}/eps_km~{eps}.log",
+    benchmark:
+        "results/benchmarks/sweep/{locspec}/{source}/{first}-{last}/eps_km~{eps}.tsv"
+    threads: 1
+    resources:
+        mem_mb=8000,
+    conda:
+        ENV
+    script:
+        "../scripts/sweep_cluster.py"
+
+
+rule sweep_summary:
+    """Per grid point: clusters, top-N share, clustered share, rank correlation."""
+    input:
+        locations=lambda wc: f"{locations_dir(wc.variant)}/locations.parquet",
+        baseline=lambda wc: labels_path(VARIANT[wc.variant], wc.source),
+        points=lambda wc: [sweep_point_path(wc.variant, wc.source, e, m)
+                           for e, m in sweep_points()],
+    output:
+        "results/sweep/summary/{variant}/{source}.csv",
+    params:
+        points=sweep_points(),
+        window=lambda wc: VARIANT[wc.variant]["windows"][wc.source]["current"],
+        baseline=lambda wc: VARIANT[wc.variant]["params"][wc.source],
+        top_n=config["top_n"],
+    log:
+        "logs/sweep/summary_{variant}_{source}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/sweep_summary.py"
+
+
+rule sweep_heatmap:
+    """Heatmaps of the sweep summary of one source."""
+    input:
+        "results/sweep/summary/{variant}/{source}.csv",
+    output:
+        report(
+            "results/figures/sweep/{variant}_{source}.png",
+            caption="captions/sweep.rst",
+            category="Parameter sweep",
+            labels={"variant": "{variant}", "source": "{source}", "figure": "sweep heatmap"},
+        ),
+    params:
+        title=lambda wc: f"DBSCAN parameter sweep, {wc.source}: {VARIANT[wc.variant]['label']}",
+        top_n=config["top_n"],
+    log:
+        "logs/figures/sweep_{variant}_{source}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/sweep_heatmap.py"
