@@ -22,9 +22,11 @@ wildcard_constraints:
     algorithm="dbscan|hdbscan",
 
 
-def code(*modules):
-    """The package modules a rule runs, as inputs: editing one reruns the rules using it
-    (Snakemake tracks the scripts/ adapter itself, not the package code it calls)."""
+def package_code(*modules):
+    """Package modules as inputs, so that editing one reruns exactly the steps using it.
+
+    Snakemake tracks the scripts/ adapter itself, not the package code it calls.
+    """
     pkg = Path(workflow.basedir) / "stclusters"
     return [str(pkg / f"{m}.py") for m in ("__init__", "io", "logs", *modules)]
 

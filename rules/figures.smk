@@ -3,7 +3,7 @@ rule map_figure:
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=code("figures"),
+        code=package_code("figures"),
     output:
         report(
             "results/figures/{variant}/map_top{top_n}.png",
@@ -28,7 +28,7 @@ rule rank_change_figure:
     """Rank change of the top clusters between two variants."""
     input:
         "results/compare/{a}_vs_{b}.csv",
-        code=code("figures"),
+        code=package_code("figures"),
     output:
         report(
             "results/figures/rank_change_{a}_vs_{b}.png",

@@ -2,7 +2,7 @@ rule population_raster:
     """The embedded default population grid, generated from GeoNames populations."""
     input:
         "results/gazetteer/places.parquet",
-        code=code("intensity", "geo"),
+        code=package_code("intensity", "geo"),
     output:
         "results/intensity/population.tif",
     params:

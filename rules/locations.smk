@@ -6,7 +6,7 @@ rule locations:
     """
     input:
         "results/geocode/records.parquet",
-        code=code("locations"),
+        code=package_code("locations"),
     output:
         locations="results/locations/{counting}/round~{round_deg}/locations.parquet",
         places="results/locations/{counting}/round~{round_deg}/location_places.parquet",

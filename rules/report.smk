@@ -14,7 +14,7 @@ rule appendix_report:
         compare=[f"results/compare/{a}_vs_{b}.csv" for a, b in COMPARE],
         compare_figs=[f"results/figures/rank_change_{a}_vs_{b}.png" for a, b in COMPARE],
         accounting=[path for _, path in accounting_files()],
-        code=code("report", "tables", "compare"),
+        code=package_code("report", "tables", "compare"),
     output:
         html="reports/appendix.html",
         notebook="results/reports/appendix.ipynb",

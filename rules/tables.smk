@@ -12,7 +12,7 @@ rule tables:
     """The GII tables of a variant (appendix ranking, Tables 5-9) as CSV, Markdown, LaTeX."""
     input:
         "results/ranking/{variant}/clusters.parquet",
-        code=code("tables"),
+        code=package_code("tables"),
     output:
         expand(
             "results/tables/{{variant}}/{table}.{ext}",
@@ -34,7 +34,7 @@ rule fidelity:
     """Compare a variant's ranking with the published GII ranks (when the facts are there)."""
     input:
         "results/ranking/{variant}/clusters.parquet",
-        code=code("fidelity", "compare", "tables"),
+        code=package_code("fidelity", "compare", "tables"),
     output:
         summary="results/fidelity/{variant}/summary.json",
         ranks="results/fidelity/{variant}/ranks.csv",
