@@ -23,6 +23,8 @@ include: "rules/intensity.smk"
 include: "rules/figures.smk"
 include: "rules/tables.smk"
 include: "rules/report.smk"
+include: "rules/sweep.smk"
+include: "rules/regional.smk"
 
 
 rule all:

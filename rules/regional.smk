@@ -1,1 +1,88 @@
-# regional rankings (being written)
+# Regional rankings (one region's locations, its own lowered density) and the extended
+# ranking beyond the top_n.
+REGIONS = config["regional"]
+
+for _r, _spec in REGIONS.items():
+    if _spec["variant"] not in VARIANT:
+        raise ValueError(f"regional.{_r}.variant {_spec['variant']!r} is not a variant")
+    EXTRA_TARGETS += [
+        f"results/regional/{_r}/clusters.csv",
+        f"results/regional/{_r}/top{_spec['top_n']}.md",
+    ]
+EXTRA_TARGETS += [f"results/tables/{v}/extended.md" for v in VARIANTS]
+
+
+wildcard_constraints:
+    region="|".join(REGIONS) if REGIONS else "no-region",
+
+
+rule regional_ranking:
+    """Cluster, merge, name and rank one region's locations with its own density."""
+    input:
+        locations=lambda wc: f"{locations_dir(REGIONS[wc.region]['variant'])}/locations.parquet",
+        location_places=lambda wc: (
+            f"{locations_dir(REGIONS[wc.region]['variant'])}/location_places.parquet"
+        ),
+        organizations=lambda wc: (
+            f"{locations_dir(REGIONS[wc.region]['variant'])}/organizations.parquet"
+        ),
+        places="results/gazetteer/places.parquet",
+        code=package_code("regional", "merge", "cluster", "rank", "geo", "locations"),
+    output:
+        csv="results/regional/{region}/clusters.csv",
+        parquet="results/regional/{region}/clusters.parquet",
+        membership="results/regional/{region}/membership.parquet",
+    params:
+        spec=lambda wc: REGIONS[wc.region],
+        variant=lambda wc: VARIANT[REGIONS[wc.region]["variant"]],
+        merge=config["merge"],
+    log:
+        "logs/regional/{region}.log",
+    benchmark:
+        "results/benchmarks/regional/{region}.tsv"
+    threads: 1
+    resources:
+        mem_mb=8000,
+    conda:
+        ENV
+    script:
+        "../scripts/regional_ranking.py"
+
+
+rule regional_table:
+    """The region's top clusters as CSV and Markdown."""
+    input:
+        "results/regional/{region}/clusters.parquet",
+        code=package_code("regional", "tables"),
+    output:
+        csv="results/regional/{region}/top{top_n}.csv",
+        md="results/regional/{region}/top{top_n}.md",
+    wildcard_constraints:
+        top_n=r"\d+",
+    log:
+        "logs/regional/{region}_top{top_n}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/regional_table.py"
+
+
+rule extended_table:
+    """The ranking beyond the top_n: ranks top_n + 1 .. extended_n."""
+    input:
+        "results/ranking/{variant}/clusters.parquet",
+        code=package_code("regional", "tables"),
+    output:
+        csv="results/tables/{variant}/extended.csv",
+        md="results/tables/{variant}/extended.md",
+    params:
+        top_n=config["top_n"],
+        extended_n=config["extended_n"],
+    log:
+        "logs/tables/{variant}_extended.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/regional_extended.py"

@@ -2,30 +2,11 @@
 # One job per (source, eps): the neighbour pairs of that eps are listed once and reused by
 # every density of the grid (stclusters.cluster.dbscan_sweep); each grid point's labels
 # are their own cached file, in the Paramspace-style path of rules/cluster.smk.
-from stclusters.params import params_string
+from stclusters.sweep import eps_outputs, point_labels_path
 
 SWEEP = config["sweep"]
-SWEEP_EPS = [float(e) for e in SWEEP["dbscan"]["eps_km"]]
 SWEEP_MS = [float(m) for m in SWEEP["dbscan"]["min_share"]]
-SWEEP_DIR = "results/sweep/{locspec}/{source}/{first}-{last}/dbscan"
-
-
-def sweep_point_path(variant, source, eps, ms):
-    """Labels file of one grid point for ``source`` under ``variant``'s settings."""
-    v = VARIANT[variant]
-    y0, y1 = v["windows"][source]["current"]
-    return (
-        SWEEP_DIR.format(
-            locspec=locations_spec(v["counting"], v["round_deg"]), source=source,
-            first=y0, last=y1,
-        )
-        + "/" + params_string("dbscan", {"eps_km": eps, "min_share": ms}) + "/labels.parquet"
-    )
-
-
-def sweep_points():
-    return [(e, m) for e in SWEEP_EPS for m in SWEEP_MS]
-
+SWEEP_POINTS = [(float(e), m) for e in SWEEP["dbscan"]["eps_km"] for m in SWEEP_MS]
 
 if SWEEP["enabled"]:
     if SWEEP["variant"] not in VARIANT:
@@ -36,22 +17,21 @@ if SWEEP["enabled"]:
     if _missing:
         raise ValueError(f"sweep.sources {sorted(_missing)} not in variant {SWEEP['variant']}")
     for _s in SWEEP["sources"]:
-        EXTRA_TARGETS += [
-            f"results/sweep/summary/{SWEEP['variant']}/{_s}.csv",
-            f"results/figures/sweep/{SWEEP['variant']}_{_s}.png",
-        ]
+        EXTRA_TARGETS.extend(
+            [
+                f"results/sweep/summary/{SWEEP['variant']}/{_s}.csv",
+                f"results/figures/sweep/{SWEEP['variant']}_{_s}.png",
+            ]
+        )
 
 
 rule sweep_eps:
     """DBSCAN labels of one source at one eps for every min_share of the sweep grid."""
     input:
         "results/locations/{locspec}/locations.parquet",
+        code=package_code("cluster", "geo", "locations", "params"),
     output:
-        [
-            SWEEP_DIR + "/eps_km~{eps}/" + params_string("dbscan", {"min_share": m})
-            + "/labels.parquet"
-            for m in SWEEP_MS
-        ],
+        eps_outputs(SWEEP_MS),
     wildcard_constraints:
         locspec=r"(fractional|whole)/round~[0-9.e-]+",
         first=r"\d{4}",
@@ -77,17 +57,21 @@ rule sweep_summary:
     input:
         locations=lambda wc: f"{locations_dir(wc.variant)}/locations.parquet",
         baseline=lambda wc: labels_path(VARIANT[wc.variant], wc.source),
-        points=lambda wc: [sweep_point_path(wc.variant, wc.source, e, m)
-                           for e, m in sweep_points()],
+        points=lambda wc: [
+            point_labels_path(VARIANT[wc.variant], wc.source, e, m) for e, m in SWEEP_POINTS
+        ],
+        code=package_code("sweep", "locations"),
     output:
         "results/sweep/summary/{variant}/{source}.csv",
     params:
-        points=sweep_points(),
+        points=SWEEP_POINTS,
         window=lambda wc: VARIANT[wc.variant]["windows"][wc.source]["current"],
         baseline=lambda wc: VARIANT[wc.variant]["params"][wc.source],
         top_n=config["top_n"],
     log:
         "logs/sweep/summary_{variant}_{source}.log",
+    benchmark:
+        "results/benchmarks/sweep/summary_{variant}_{source}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
@@ -101,6 +85,7 @@ rule sweep_heatmap:
     """Heatmaps of the sweep summary of one source."""
     input:
         "results/sweep/summary/{variant}/{source}.csv",
+        code=package_code("figures"),
     output:
         report(
             "results/figures/sweep/{variant}_{source}.png",

@@ -8,8 +8,11 @@ Locations are points on the sphere (WGS84 degrees treated as spherical, radius
   ``sample_weight=weight``, but computed on a KD-tree over unit-sphere xyz coordinates.
   The chord length ``2 sin(d / 2R)`` is strictly increasing in the great-circle distance
   ``d`` (for ``d`` up to half the circumference), so "chord <= chord(eps)" selects the same
-  neighbours as "haversine <= eps". The radius graph is built once and reused
-  (:func:`neighbour_graph`, :func:`dbscan_from_graph`, :func:`dbscan_sweep`).
+  neighbours as "haversine <= eps". :func:`dbscan` and :func:`dbscan_sweep` work on the
+  list of neighbouring pairs, listed once for the largest radius in blocks of bounded
+  memory, and on a contracted graph of grid cells for connectivity, so one radius's pairs
+  serve every density threshold; :func:`neighbour_graph` + :func:`dbscan_from_graph`
+  give the same labels from a CSR radius graph (re-weighted points, bootstrap).
 * :func:`hdbscan_labels`: HDBSCAN (``hdbscan`` package) on unit-sphere xyz with the
   euclidean metric; its hierarchy depends only on the order of distances, so the chord
   gives the same tree as great-circle distance. Weights are honoured by expanding each
@@ -200,10 +203,237 @@ def dbscan(
     min_samples=min_weight, metric="haversine").fit(np.radians([lat, lon]).T,
     sample_weight=weight)``: a point is core when the total weight of the points within
     great-circle distance ``eps_km`` (itself included; ties at exactly ``eps_km`` count)
-    reaches ``min_weight``. See :func:`dbscan_from_graph` for the labelling.
+    reaches ``min_weight``. See :func:`dbscan_from_graph` for the labelling; computed as a
+    one-point :func:`dbscan_sweep` (pair lists in blocks: bounded memory).
     """
-    graph = neighbour_graph(lat_deg, lon_deg, eps_km)
-    return dbscan_from_graph(graph, weight, min_weight)
+    return dbscan_sweep(lat_deg, lon_deg, weight, [eps_km], [min_weight])[
+        (float(eps_km), float(min_weight))
+    ]
+
+
+# ------------------------------------------------------------------ pair-list engine
+# The sweep engine works on the list of neighbouring pairs (i < j) rather than a CSR
+# graph: pairs are listed block by block (bounded transient memory), neighbourhood weights
+# are bincounts, and connectivity of core points is computed on a contracted graph of
+# grid cells (:func:`_cells`), which is small, so each density threshold costs little
+# once the pairs of an eps are known.
+
+_PAIR_BLOCK = 1 << 16  # points per block when listing pairs (bounds transient memory)
+_PAIR_CHUNK = 1 << 23  # pairs per chunk in passes over the pair list
+
+
+def _pairs_within(
+    xyz: np.ndarray, radii: list[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs ``i < j`` of points within chord ``max(radii)``, grouped by radius.
+
+    ``xyz`` must be sorted by z (column 2) and ``radii`` ascending. Returns ``(i, j,
+    ends)``: the pairs within ``radii[k]`` are ``i[:ends[k]], j[:ends[k]]`` (a pair is in
+    the group of the smallest radius it is within; z order is kept inside each group).
+    Points are cut into blocks of consecutive indices; a block's pairs are found with one
+    KD-tree over the block and the slab of later points within ``max(radii)`` in z, so
+    every pair is found exactly once (in the block of its lower index) and the transient
+    memory is that of one block's pairs. Both ends of a pair lie in one block and its
+    slab, so later passes over the pairs touch memory locally. Indices are ``int32``
+    (``int64`` beyond 2^31 points).
+    """
+    n = len(xyz)
+    idx_dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    n_groups = len(radii)
+    r = float(radii[-1])
+    r2 = [float(x) * float(x) for x in radii[:-1]]
+    z = xyz[:, 2]
+    parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_groups)]
+    for lo in range(0, n, _PAIR_BLOCK):
+        hi = min(lo + _PAIR_BLOCK, n)
+        ext = int(np.searchsorted(z, z[hi - 1] + r, side="right"))
+        local = xyz[lo:ext]
+        p = cKDTree(local).query_pairs(r, output_type="ndarray")  # local a < b
+        a = p[:, 0].astype(idx_dtype)
+        b = p[:, 1].astype(idx_dtype)
+        del p
+        if ext > hi:
+            keep = a < hi - lo  # pairs inside the slab are found in later blocks
+            a, b = a[keep], b[keep]
+            del keep
+        if n_groups > 1:
+            cols = [np.ascontiguousarray(local[:, c]) for c in range(3)]
+            d2 = np.zeros(len(a))
+            for col in cols:
+                diff = col[a] - col[b]
+                d2 += diff * diff
+            del diff, cols
+            group = np.zeros(len(a), dtype=np.int8)
+            for rk2 in r2:
+                group += d2 > rk2
+            del d2
+            o = np.argsort(group, kind="stable")
+            a, b = a[o], b[o]
+            bounds = np.searchsorted(group[o], np.arange(n_groups + 1), side="left")
+            del o, group
+        else:
+            bounds = np.array([0, len(a)])
+        a += lo
+        b += lo
+        for k in range(n_groups):
+            if bounds[k + 1] > bounds[k]:
+                parts[k].append((a[bounds[k] : bounds[k + 1]], b[bounds[k] : bounds[k + 1]]))
+        del a, b
+    sizes = [sum(len(x) for x, _ in g) for g in parts]
+    ends = np.cumsum(sizes, dtype=np.int64)
+    total = int(ends[-1]) if n_groups else 0
+    i = np.empty(total, dtype=idx_dtype)
+    j = np.empty(total, dtype=idx_dtype)
+    pos = 0
+    for g in parts:
+        for x, y in g:
+            i[pos : pos + len(x)] = x
+            j[pos : pos + len(x)] = y
+            pos += len(x)
+        g.clear()
+    return i, j, ends
+
+
+def _pair_degree(
+    n: int, i: np.ndarray, j: np.ndarray, base: np.ndarray, w: np.ndarray
+) -> np.ndarray:
+    """``base`` plus, for each point, the weight of its partners in the pairs ``(i, j)``."""
+    out = base.copy()
+    for lo in range(0, len(i), _PAIR_CHUNK):
+        a, b = i[lo : lo + _PAIR_CHUNK], j[lo : lo + _PAIR_CHUNK]
+        out += np.bincount(a, weights=w[b], minlength=n)
+        out += np.bincount(b, weights=w[a], minlength=n)
+    return out
+
+
+def _cells(xyz: np.ndarray, eps_km: float) -> tuple[np.ndarray, int]:
+    """Grid cells of side ``chord(eps_km) / sqrt(3)`` in unit-sphere xyz.
+
+    Two points of one cell are less than the cell diagonal, ``chord(eps_km)``, apart, so
+    they are neighbours: all core points of a cell belong to one cluster. Returns the cell
+    index of each point (0..k-1) and k.
+    """
+    n = len(xyz)
+    idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    side = chord(min(eps_km, math.pi * EARTH_RADIUS_KM)) / math.sqrt(3.0)
+    if n == 0 or not side > 0:
+        return np.arange(n, dtype=idx), n
+    g = np.floor(xyz / side).astype(np.int64)
+    g -= g.min(axis=0)
+    span = g.max(axis=0) + 1
+    if float(span[0]) * float(span[1]) * float(span[2]) < 2.0**62:
+        key = (g[:, 0] * span[1] + g[:, 1]) * span[2] + g[:, 2]
+        uniq, cell = np.unique(key, return_inverse=True)
+    else:
+        uniq, cell = np.unique(g, axis=0, return_inverse=True)
+    return cell.astype(idx).ravel(), len(uniq)
+
+
+def _labels_at_thresholds(
+    i: np.ndarray,
+    j: np.ndarray,
+    wdeg: np.ndarray,
+    cell: np.ndarray,
+    n_cells: int,
+    thresholds: list[float],
+    orig: np.ndarray,
+) -> dict[float, np.ndarray]:
+    """DBSCAN labels (as :func:`dbscan_from_graph` defines them) for each threshold.
+
+    Points are in working order; ``orig[p]`` is point ``p``'s index in the caller's order,
+    which numbers the clusters (by lowest original index of a core point). With the
+    thresholds sorted ascending, ``band[p]`` is the number of thresholds point ``p`` is
+    core at (core at the k-th iff ``band > k``). Connectivity of core points is computed
+    on cells: two cells are joined at threshold k when some pair of their points has both
+    bands above k (a pair's level is its smaller band, a cell pair's level the largest
+    over its pairs). Border points need only the pairs whose bands differ. Labels are
+    returned in working order.
+    """
+    n = len(wdeg)
+    ts = np.sort(np.asarray(thresholds, dtype=np.float64))
+    adj = ts - WEIGHT_RTOL * np.abs(ts)
+    k_all = len(ts)
+    band = np.searchsorted(adj, wdeg, side="right").astype(np.int8 if k_all < 127 else np.int32)
+    nb = np.int64(k_all + 1)
+    big_n = np.int64(n_cells)
+    packed = float(n_cells) * float(n_cells) * float(nb) < 2.0**62
+    keys, lv_parts, bu, bv, bl, bh = [], [], [], [], [], []
+    for lo in range(0, len(i), _PAIR_CHUNK):
+        a, b = i[lo : lo + _PAIR_CHUNK], j[lo : lo + _PAIR_CHUNK]
+        ba, bb = band[a], band[b]
+        lvl = np.minimum(ba, bb)
+        ca, cb = cell[a], cell[b]
+        m = (lvl > 0) & (ca != cb)
+        cam, cbm = ca[m].astype(np.int64), cb[m].astype(np.int64)
+        pair = np.minimum(cam, cbm) * big_n + np.maximum(cam, cbm)
+        del cam, cbm, ca, cb
+        if packed:
+            keys.append(np.unique(pair * nb + lvl[m]))
+        else:
+            keys.append(pair)
+            lv_parts.append(lvl[m].astype(np.int64))
+        d = ba != bb
+        if d.any():
+            bad, bbd = ba[d], bb[d]
+            low_first = bad < bbd
+            ad, bd = a[d], b[d]
+            bu.append(np.where(low_first, ad, bd))  # the endpoint with the lower band
+            bv.append(np.where(low_first, bd, ad))
+            bl.append(np.minimum(bad, bbd))
+            bh.append(np.maximum(bad, bbd))
+        del ba, bb, lvl, m, pair, d
+    if packed:
+        key = np.unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
+        pair, lvl = key // nb, key % nb
+        del key
+    else:
+        pair = np.concatenate(keys) if keys else np.empty(0, np.int64)
+        lvl = np.concatenate(lv_parts) if lv_parts else np.empty(0, np.int64)
+        o = np.lexsort((lvl, pair))
+        pair, lvl = pair[o], lvl[o]
+    del keys, lv_parts
+    last = np.ones(len(pair), dtype=bool)  # sorted by (pair, level): keep the highest level
+    last[:-1] = pair[1:] != pair[:-1]
+    pair, lvl = pair[last], lvl[last]
+    cell_a, cell_b = pair // big_n, pair % big_n
+    del pair
+
+    def cat(parts, dtype):
+        return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+    bu, bv = cat(bu, i.dtype), cat(bv, i.dtype)
+    bl, bh = cat(bl, band.dtype), cat(bh, band.dtype)
+
+    out: dict[float, np.ndarray] = {}
+    for k, t in enumerate(ts):
+        if float(t) in out:
+            continue
+        labels = np.full(n, -1, dtype=np.int64)
+        core_idx = np.flatnonzero(band > k)
+        if len(core_idx):
+            e = lvl > k
+            g = sparse.csr_matrix(
+                (np.ones(int(e.sum()), dtype=bool), (cell_a[e], cell_b[e])),
+                shape=(n_cells, n_cells),
+            )
+            _, comp_cell = connected_components(g, directed=False)
+            _, comp = np.unique(comp_cell[cell[core_idx]], return_inverse=True)
+            comp = comp.ravel()
+            n_comp = int(comp.max()) + 1
+            first = np.full(n_comp, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, comp, orig[core_idx].astype(np.int64))
+            rank = np.empty(n_comp, dtype=np.int64)
+            rank[np.argsort(first, kind="stable")] = np.arange(n_comp, dtype=np.int64)
+            labels[core_idx] = rank[comp]
+            sel = (bl <= k) & (bh > k)  # exactly one endpoint (bv) is core
+            if sel.any():
+                big = np.int64(n_comp)
+                best = np.full(n, big, dtype=np.int64)
+                np.minimum.at(best, bu[sel], labels[bv[sel]])
+                border = best < big
+                labels[border] = best[border]
+        out[float(t)] = labels
+    return out
 
 
 def dbscan_sweep(
@@ -215,25 +445,43 @@ def dbscan_sweep(
 ) -> dict[tuple[float, float], np.ndarray]:
     """DBSCAN labels for every ``(eps_km, min_weight)`` combination.
 
-    One KD-tree for all, one radius graph per ``eps_km``, reused across all
-    ``min_weight`` values; labels are identical to separate :func:`dbscan` calls.
-    Keys are ``(float(eps_km), float(min_weight))``.
+    Labels are identical to separate :func:`dbscan` calls (and to scikit-learn's).
+    Shared work: points are put in z order (memory locality) and the pairs within the
+    largest ``eps_km`` are listed once (:func:`_pairs_within`), grouped by the smallest
+    ``eps_km`` they are within, so each ``eps_km``'s pairs are a prefix and its
+    neighbourhood weights add one group to the previous ones. Every ``min_weight`` reuses
+    them and one contracted cell graph (:func:`_labels_at_thresholds`). Keys are
+    ``(float(eps_km), float(min_weight))``.
     """
     lat, lon = _check_coords(lat_deg, lon_deg)
     n = len(lat)
     w = _check_weight(weight, n)
     eps_values = sorted({float(e) for e in eps_km_list}, reverse=True)
     mw_values = list(dict.fromkeys(float(m) for m in min_weight_list))
+    for e in eps_values:
+        _radius(e)  # validates
+    if n == 0:
+        return {(e, m): np.full(0, -1, np.int64) for e in eps_values for m in mw_values}
     out: dict[tuple[float, float], np.ndarray] = {}
-    tree = cKDTree(to_xyz(lat, lon)) if n else None
-    for eps in eps_values:
-        if n:
-            graph = _graph_from_tree(tree, n, eps)
-        else:
-            graph = sparse.csr_matrix((0, 0), dtype=bool)
+    if not eps_values or not mw_values:
+        return out
+    xyz = to_xyz(lat, lon)
+    order = np.argsort(xyz[:, 2], kind="stable")
+    xyz, w = xyz[order], w[order]
+    eps_up = eps_values[::-1]  # ascending
+    i, j, ends = _pairs_within(xyz, [_radius(e) for e in eps_up])
+    wdeg = w.copy()
+    start = 0
+    for k, eps in enumerate(eps_up):
+        stop = int(ends[k])
+        wdeg = _pair_degree(n, i[start:stop], j[start:stop], wdeg, w)
+        start = stop
+        cell, n_cells = _cells(xyz, eps)
+        labels = _labels_at_thresholds(i[:stop], j[:stop], wdeg, cell, n_cells, mw_values, order)
         for mw in mw_values:
-            out[(eps, mw)] = dbscan_from_graph(graph, w, mw)
-        del graph
+            lab = np.empty(n, dtype=np.int64)
+            lab[order] = labels[mw]
+            out[(eps, mw)] = lab
     return out
 
 

@@ -539,3 +539,91 @@ def rank_change_chart(
         )
         fig.text(0.008, 0.1 / height, source, fontsize=7, color="#444444", ha="left", va="bottom")
         _save(fig, out_png)
+
+
+# ------------------------------------------------------------------ parameter sweep
+
+
+def sweep_heatmap(
+    summary: pd.DataFrame,
+    out_png: str | Path,
+    metric: str | list[str] = "n_clusters",
+    title: str = "DBSCAN parameter sweep",
+    top_n: int = 100,
+    source: str = DEFAULT_SOURCE,
+) -> None:
+    """Heatmap(s) of a sweep summary (:func:`stclusters.sweep.sweep_summary`): rows
+    ``eps_km``, columns ``min_share``, one panel per metric (a name or a list, at most
+    four; titles from :data:`stclusters.sweep.METRICS`), each cell annotated with its value
+    and the baseline cell (``is_baseline``) outlined. Colour map: viridis (perceptually
+    uniform, colour-blind safe). Size: 5.2 inches per panel column (two columns from two
+    panels on) by 4.6 per panel row plus 0.9, at :data:`DPI`.
+    """
+    from matplotlib.patches import Rectangle
+
+    from stclusters.sweep import METRICS
+
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    if not 1 <= len(metrics) <= 4:
+        raise ValueError("give one to four metrics")
+    unknown = [m for m in metrics if m not in summary.columns]
+    if unknown:
+        raise ValueError(f"summary lacks metric column(s) {unknown}")
+    eps = np.sort(summary["eps_km"].unique())
+    ms = np.sort(summary["min_share"].unique())
+    ncol = 1 if len(metrics) == 1 else 2
+    nrow = (len(metrics) + ncol - 1) // ncol
+    width, height = 5.2 * ncol, 4.6 * nrow + 0.9
+    if "is_baseline" in summary.columns:
+        base = summary[summary["is_baseline"].astype(str).str.lower().isin(["true", "1"])]
+    else:
+        base = summary.iloc[0:0]
+    with matplotlib.rc_context(_rc()):
+        fig = Figure(figsize=(width, height), dpi=DPI)
+        FigureCanvasAgg(fig)
+        for k, m in enumerate(metrics):
+            ax = fig.add_subplot(nrow, ncol, k + 1)
+            grid = (
+                summary.pivot_table(index="eps_km", columns="min_share", values=m,
+                                    aggfunc="first")
+                .reindex(index=eps, columns=ms)
+                .to_numpy(dtype=float)
+            )
+            finite = grid[np.isfinite(grid)]
+            vmin = float(finite.min()) if len(finite) else 0.0
+            vmax = float(finite.max()) if len(finite) else 1.0
+            im = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto",
+                           vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1e-9)
+            for r in range(len(eps)):
+                for c in range(len(ms)):
+                    v = grid[r, c]
+                    if not np.isfinite(v):
+                        text = "n/a"
+                    elif m == "n_clusters":
+                        text = f"{v:.0f}"
+                    elif m == "spearman":
+                        text = f"{v:.2f}"
+                    else:
+                        text = f"{v:.1f}"
+                    frac = (v - vmin) / (vmax - vmin) if np.isfinite(v) and vmax > vmin else 0
+                    ax.text(c, r, text, ha="center", va="center", fontsize=7.5,
+                            color="black" if frac > 0.6 else "white")
+            for _, b in base.iterrows():
+                r = int(np.flatnonzero(np.isclose(eps, b["eps_km"]))[0])
+                c = int(np.flatnonzero(np.isclose(ms, b["min_share"]))[0])
+                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False,
+                                       edgecolor=OKABE_ITO["vermillion"], lw=2.2))
+            ax.set_xticks(range(len(ms)))
+            ax.set_xticklabels([f"{v:g}" for v in ms], fontsize=7.5)
+            ax.set_yticks(range(len(eps)))
+            ax.set_yticklabels([f"{v:g}" for v in eps], fontsize=7.5)
+            ax.set_xlabel("min_share (density, share of world output)")
+            ax.set_ylabel("eps_km (radius)")
+            ax.set_title(METRICS.get(m, m).format(top_n=top_n), fontsize=9)
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        fig.suptitle(title, x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=11,
+                     fontweight="bold")
+        fig.subplots_adjust(left=0.08, right=0.92, bottom=0.55 / height + 0.08,
+                            top=1 - 0.75 / height, wspace=0.32, hspace=0.42)
+        _footer(fig, ["Outlined: the variant's baseline point.", source])
+        _save(fig, out_png)

@@ -24,6 +24,8 @@ TINY = {
     "demo": {"scale": 0.1},
     "gazetteer": {"min_population": 15000},
     "clustering": {"dbscan": {s: {"min_share": 0.001} for s in ("pct", "pub", "vc")}},
+    # a 2 x 2 sweep keeps the test quick; the default grid is 5 x 5
+    "sweep": {"dbscan": {"eps_km": [10.0, 13.0], "min_share": [0.001, 0.002]}},
     "variants": {
         "gii2024": {"sources": {"pct": 1.0, "pub": 1.0}},
         "gii2025": {"sources": {"pct": 1.0, "pub": 1.0, "vc": 1.0}},

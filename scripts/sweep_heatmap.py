@@ -1,0 +1,16 @@
+"""Snakemake adapter: heatmaps of one source's parameter sweep summary."""
+
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+import pandas as pd
+
+from stclusters.figures import sweep_heatmap
+from stclusters.logs import logged_step
+
+with logged_step(snakemake.log[0], "sweep heatmap"):
+    sweep_heatmap(
+        pd.read_csv(snakemake.input[0]),
+        snakemake.output[0],
+        metric=["n_clusters", "top_share", "share_clustered", "spearman"],
+        title=snakemake.params.title,
+        top_n=snakemake.params.top_n,
+    )
