@@ -1,4 +1,4 @@
-"""Snakemake adapter: execute the appendix notebook and export it to HTML."""
+"""Snakemake adapter: execute a report notebook and export it to HTML."""
 
 import os
 
@@ -7,7 +7,7 @@ import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 from stclusters.logs import logged_step
 from stclusters.report import render_notebook
 
-with logged_step(snakemake.log[0], "appendix report"):
+with logged_step(snakemake.log[0], f"report {snakemake.output.html}"):
     render_notebook(
         snakemake.input.notebook,
         snakemake.output.html,
