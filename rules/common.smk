@@ -86,12 +86,25 @@ def accounting_files():
     return files
 
 
+def appendix_extras(wildcards):
+    """Stage targets the appendix shows: maps, charts, tables, regional and extended runs."""
+    keep = ("results/figures/", "results/tables/", "results/regional/")
+    skip = ("sweep", "uncertainty", "rank_change", "geocode_qa")
+    return [t for t in EXTRA_TARGETS if t.startswith(keep) and not any(k in t for k in skip)]
+
+
+def methodology_extras(wildcards):
+    """Stage targets the methodology report shows: sweeps and rank uncertainty."""
+    return [t for t in EXTRA_TARGETS if "sweep" in t or "sensitivity" in t or "uncertainty" in t]
+
+
 def final_targets():
     targets = [
         "results/extract/accounting.csv",
         "results/geocode/accounting.csv",
         "results/figures/geocode_qa.png",
         "reports/appendix.html",
+        "reports/methodology_comparison.html",
     ]
     for v in VARIANTS:
         targets += [

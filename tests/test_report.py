@@ -147,15 +147,6 @@ def make_fake_results(root: Path, top_n: int = 8) -> None:
 def test_appendix_notebook_end_to_end(tmp_path):
     results = tmp_path / "results"
     make_fake_results(results)
-    ref = tmp_path / "reference"
-    ref.mkdir()
-    pd.DataFrame(
-        {
-            "rank": [1, 2, 6],
-            "cluster_name": ["Tokyo-Yokohama", "Beijing", "San Jose–San Francisco CA"],
-            "economy": ["JP", "CN", "US"],
-        }
-    ).to_csv(ref / "gii2024_top100_ranks.csv", index=False)
     out_html = tmp_path / "appendix.html"
     render_notebook(
         str(REPO / "notebooks" / "appendix.ipynb"),
@@ -163,7 +154,34 @@ def test_appendix_notebook_end_to_end(tmp_path):
         {
             "results_dir": str(results),
             "top_n": 8,
-            "reference_dir": str(ref),
+            "variant_labels": {"gii2024": "GII 2024 (PCT + publications)"},
+        },
+        timeout=300,
+    )
+    html = out_html.read_text(encoding="utf-8")
+    assert "GII 2024 (PCT + publications)" in html
+    assert "Tokyo–Yokohama" in html and "<table" in html  # the ranking table
+    assert html.count("data:image/png;base64") >= 2  # the two maps
+    assert "no east asia map figure" in html  # missing optional figure -> a note
+    assert "import warnings" not in html  # code hidden
+    assert "Traceback" not in html
+
+
+def test_methodology_notebook_end_to_end(tmp_path):
+    results = tmp_path / "results"
+    make_fake_results(results)
+    (results / "fidelity" / "gii2024").mkdir(parents=True)
+    (results / "fidelity" / "gii2024" / "summary.json").write_text(
+        '{"available": true, "edition": "2024", "ranks": {"n_matched": 3, "n_published": 4,'
+        ' "spearman": 0.5, "kendall": 0.33}, "top_overlap": [{"k": 10, "overlap": 2, "known": 3}]}'
+    )
+    out_html = tmp_path / "methodology.html"
+    render_notebook(
+        str(REPO / "notebooks" / "methodology_comparison.ipynb"),
+        str(out_html),
+        {
+            "results_dir": str(results),
+            "top_n": 8,
             "variant_labels": {"gii2024": "GII 2024 (PCT + publications)"},
             "accounting_files": [
                 ["Extract", str(results / "extract" / "accounting.csv")],
@@ -173,11 +191,9 @@ def test_appendix_notebook_end_to_end(tmp_path):
         timeout=300,
     )
     html = out_html.read_text(encoding="utf-8")
-    assert "GII 2024 (PCT + publications)" in html
-    assert "Spearman" in html
-    assert "data:image/png;base64" in html  # map and rank-change figure embedded
+    assert "Spearman" in html and "Kendall" in html
+    assert "data:image/png;base64" in html  # rank-change figure embedded
     assert f"{results}/geocode/accounting.csv" in html  # missing optional file -> a note
-    assert "Tokyo-Yokohama" in html  # fidelity table
-    assert "<table" in html  # markdown tables rendered
-    assert "import warnings" not in html  # code hidden
+    assert "2/3" in html  # top-10 overlap from the fidelity summary
+    assert "no sensitivity results" in html
     assert "Traceback" not in html

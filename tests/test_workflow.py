@@ -165,7 +165,8 @@ def test_gii_tables_in_three_formats_match_the_ranking(run, variant):
 
 
 def test_outputs_for_people_exist(run):
-    for rel in ["reports/appendix.html", "results/figures/gii2024/map_top100.png",
+    for rel in ["reports/appendix.html", "reports/methodology_comparison.html",
+                "results/figures/gii2024/map_top100.png",
                 "results/figures/rank_change_gii2024_vs_gii2025.png",
                 "results/tables/gii2024/top100.md", "results/compare/gii2024_vs_gii2025.csv"]:
         assert (run / rel).stat().st_size > 0, rel
