@@ -5,12 +5,13 @@ rule map_figure:
         noise="results/cluster/{variant}/noise.parquet",
         code=package_code("figures"),
     output:
-        report(
+        png=report(
             "results/figures/{variant}/map_top{top_n}.png",
             caption="captions/map.rst",
             category="Maps",
             labels={"variant": "{variant}", "figure": "top {top_n} map"},
         ),
+        pdf="results/figures/{variant}/map_top{top_n}.pdf",
     wildcard_constraints:
         top_n=r"\d+",
     params:
@@ -30,12 +31,13 @@ rule rank_change_figure:
         "results/compare/{a}_vs_{b}.csv",
         code=package_code("figures"),
     output:
-        report(
+        png=report(
             "results/figures/rank_change_{a}_vs_{b}.png",
             caption="captions/rank_change.rst",
             category="Variant comparison",
             labels={"comparison": "{a} vs {b}", "figure": "rank change"},
         ),
+        pdf="results/figures/rank_change_{a}_vs_{b}.pdf",
     wildcard_constraints:
         a="|".join(VARIANTS),
         b="|".join(VARIANTS),
@@ -49,3 +51,170 @@ rule rank_change_figure:
         ENV
     script:
         "../scripts/rank_change_figure.py"
+
+
+# ---------------------------------------------------------------- more maps and charts
+# Regional windows of the world ranking, the regional rankings' maps (config.regional),
+# S&T intensity, score composition and (with the sensitivity stage) rank uncertainty.
+# Every figure is a PNG (in the Snakemake report) with a PDF beside it.
+FIGURE_AREAS = ["east_asia", "europe", "north_america"]
+# GeoNames continent of a regional ranking -> map window of stclusters.figures.REGIONS
+FIGURE_CONTINENT_WINDOW = {"AF": "africa", "EU": "europe", "NA": "north_america", "AS": "east_asia"}
+COMPOSITION_N = 30
+_SENS = config.get("sensitivity", {}) or {}
+SENSITIVITY_VARIANTS = (
+    list(_SENS.get("variants") or ([_SENS["variant"]] if _SENS.get("variant") else VARIANTS))
+    if _SENS.get("enabled")
+    else []
+)
+
+for _v in VARIANTS:
+    EXTRA_TARGETS += [f"results/figures/{_v}/map_{_a}.pdf" for _a in FIGURE_AREAS]
+    EXTRA_TARGETS += [
+        f"results/figures/{_v}/intensity_top{config['top_n']}.pdf",
+        f"results/figures/{_v}/composition_top{COMPOSITION_N}.pdf",
+    ]
+for _r, _spec in config["regional"].items():
+    if _spec["continent"] in FIGURE_CONTINENT_WINDOW:
+        EXTRA_TARGETS.append(f"results/figures/regional/{_r}/map_top{_spec['top_n']}.pdf")
+EXTRA_TARGETS += [f"results/figures/{_v}/rank_uncertainty.pdf" for _v in SENSITIVITY_VARIANTS]
+
+
+rule regional_window_figure:
+    """The top clusters of a variant in one regional window (East Asia, Europe, North America)."""
+    input:
+        ranking="results/ranking/{variant}/clusters.parquet",
+        noise="results/cluster/{variant}/noise.parquet",
+        code=package_code("figures"),
+    output:
+        png=report(
+            "results/figures/{variant}/map_{area}.png",
+            caption="captions/regional_map.rst",
+            category="Maps",
+            labels={"variant": "{variant}", "figure": "map: {area}"},
+        ),
+        pdf="results/figures/{variant}/map_{area}.pdf",
+    wildcard_constraints:
+        area="|".join(FIGURE_AREAS),
+    params:
+        title=lambda wc: VARIANT[wc.variant]["label"],
+        top_n=config["top_n"],
+    log:
+        "logs/figures/map_{variant}_{area}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/regional_map_figure.py"
+
+
+rule regional_ranking_figure:
+    """Map of a regional ranking's top clusters (the GII's top 50 in Africa)."""
+    input:
+        ranking="results/regional/{region}/clusters.parquet",
+        membership="results/regional/{region}/membership.parquet",
+        noise=lambda wc: f"results/cluster/{config['regional'][wc.region]['variant']}/noise.parquet",
+        location_places=lambda wc: (
+            f"{locations_dir(config['regional'][wc.region]['variant'])}/location_places.parquet"
+        ),
+        code=package_code("figures", "regional"),
+    output:
+        png=report(
+            "results/figures/regional/{region}/map_top{top_n}.png",
+            caption="captions/regional_ranking_map.rst",
+            category="Maps",
+            labels={"variant": "regional: {region}", "figure": "top {top_n} map"},
+        ),
+        pdf="results/figures/regional/{region}/map_top{top_n}.pdf",
+    wildcard_constraints:
+        region="|".join(config["regional"]) if config["regional"] else "no-region",
+        top_n=r"\d+",
+    params:
+        continent=lambda wc: config["regional"][wc.region]["continent"],
+        window=lambda wc: FIGURE_CONTINENT_WINDOW[config["regional"][wc.region]["continent"]],
+        label=lambda wc: VARIANT[config["regional"][wc.region]["variant"]]["label"],
+    log:
+        "logs/figures/regional_{region}_top{top_n}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/regional_ranking_figure.py"
+
+
+rule intensity_figure:
+    """World map of the S&T intensity of a variant's top clusters."""
+    input:
+        ranking="results/ranking/{variant}/clusters.parquet",
+        code=package_code("figures"),
+    output:
+        png=report(
+            "results/figures/{variant}/intensity_top{top_n}.png",
+            caption="captions/intensity.rst",
+            category="Maps",
+            labels={"variant": "{variant}", "figure": "S&T intensity map"},
+        ),
+        pdf="results/figures/{variant}/intensity_top{top_n}.pdf",
+    wildcard_constraints:
+        top_n=r"\d+",
+    params:
+        title=lambda wc: VARIANT[wc.variant]["label"],
+    log:
+        "logs/figures/intensity_{variant}_{top_n}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/intensity_figure.py"
+
+
+rule composition_figure:
+    """Score of a variant's top clusters split into its sources' shares."""
+    input:
+        ranking="results/ranking/{variant}/clusters.parquet",
+        code=package_code("figures"),
+    output:
+        png=report(
+            "results/figures/{variant}/composition_top{top_n}.png",
+            caption="captions/composition.rst",
+            category="Rankings",
+            labels={"variant": "{variant}", "figure": "score composition"},
+        ),
+        pdf="results/figures/{variant}/composition_top{top_n}.pdf",
+    wildcard_constraints:
+        top_n=r"\d+",
+    params:
+        title=lambda wc: VARIANT[wc.variant]["label"],
+        weights=lambda wc: dict(VARIANT[wc.variant]["sources"]),
+    log:
+        "logs/figures/composition_{variant}_{top_n}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/composition_figure.py"
+
+
+rule rank_uncertainty_figure:
+    """Nominal rank, median rank and 5-95% rank interval of a variant's top clusters."""
+    input:
+        uncertainty="results/sensitivity/{variant}/rank_uncertainty.csv",
+        code=package_code("figures"),
+    output:
+        png=report(
+            "results/figures/{variant}/rank_uncertainty.png",
+            caption="captions/rank_uncertainty.rst",
+            category="Sensitivity",
+            labels={"variant": "{variant}", "figure": "rank uncertainty"},
+        ),
+        pdf="results/figures/{variant}/rank_uncertainty.pdf",
+    params:
+        title=lambda wc: VARIANT[wc.variant]["label"],
+        top_n=config["top_n"],
+    log:
+        "logs/figures/rank_uncertainty_{variant}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/rank_uncertainty_figure.py"

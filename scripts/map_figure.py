@@ -1,4 +1,4 @@
-"""Snakemake adapter: the GII Map 1-style world map of a variant."""
+"""Snakemake adapter: the GII Map 1-style world map of a variant (PNG and PDF)."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
@@ -10,7 +10,7 @@ with logged_step(snakemake.log[0], "map figure"):
     map_top_clusters(
         read_parquet(snakemake.input.ranking),
         read_parquet(snakemake.input.noise),
-        snakemake.output[0],
+        snakemake.output.png,
         title=snakemake.params.title,
         top_n=int(snakemake.wildcards.top_n),
     )

@@ -115,3 +115,172 @@ def test_rank_change_chart(tmp_path):
     assert (tmp_path / "empty.png").stat().st_size > 1_000
 
 
+
+
+# ------------------------------------------------------------------ basemap, PDFs, new figures
+
+
+def _pdf_ok(png) -> bytes:
+    pdf = figures.pdf_path(png)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert b"CreationDate" not in data
+    return data
+
+
+def test_basemap_resource_loads_with_sensible_bounds():
+    countries = figures.load_basemap()
+    assert 150 <= len(countries) <= 260
+    assert figures.BASEMAP_FILE.stat().st_size < 1_000_000
+    lon0 = min(c["bounds"][0] for c in countries)
+    lon1 = max(c["bounds"][1] for c in countries)
+    lat0 = min(c["bounds"][2] for c in countries)
+    lat1 = max(c["bounds"][3] for c in countries)
+    assert -180.001 <= lon0 < -170 and 170 < lon1 <= 180.001
+    assert -90.001 <= lat0 < -80 and 80 < lat1 <= 90
+    by_iso = {c["iso_a3"]: c for c in countries}
+    fr = by_iso["FRA"]["bounds"]  # includes French Guiana
+    assert fr[0] < 0 < fr[1] and fr[2] < 10 and 45 < fr[3] < 52
+    jp = by_iso["JPN"]["bounds"]
+    assert 128 < jp[0] < 132 and 144 < jp[1] < 147
+    assert (figures.BASEMAP_FILE.parent / "README.md").exists()
+
+
+def test_world_basemap_draws_only_countries_in_view():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_xlim(-11, 40)
+    ax.set_ylim(35, 61)
+    figures.world_basemap(ax)
+    (coll,) = ax.collections
+    assert 20 < len(coll.get_paths()) < 80
+    assert coll.get_zorder() < 1
+    ax2 = Figure().add_subplot()
+    figures.world_basemap(ax2, extent=(-179, -178, -1, 1))  # open Pacific: nothing
+    assert not ax2.collections
+
+
+def test_map_writes_deterministic_pdf(tmp_path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    figures.map_top_clusters(_ranking(), _noise(), a, "Top clusters", top_n=30)
+    figures.map_top_clusters(_ranking(), _noise(), b, "Top clusters", top_n=30)
+    assert _pdf_ok(a) == _pdf_ok(b)
+
+
+def test_regional_map_windows(tmp_path):
+    r = _ranking()
+    for region in ("east_asia", "europe", "north_america"):
+        out = tmp_path / f"{region}.png"
+        figures.regional_map(r, _noise(), out, region, top_n=40)
+        figsize, _, aspect = figures._regional_layout(figures.REGIONS[region]["extent"], 10.0)
+        w, h = _size(out)
+        assert w == 1500 and abs(h - figsize[1] * figures.DPI) <= 1
+        assert aspect >= 1.0
+        _pdf_ok(out)
+    again = tmp_path / "again.png"
+    figures.regional_map(r, _noise(), again, "east_asia", top_n=40)
+    assert again.read_bytes() == (tmp_path / "east_asia.png").read_bytes()
+    # empty ranking and no noise
+    figures.regional_map(r.iloc[:0], None, tmp_path / "empty.png", "europe")
+    assert (tmp_path / "empty.png").stat().st_size > 5_000
+    try:
+        figures.regional_map(r, None, tmp_path / "x.png", "atlantis")
+    except ValueError as exc:
+        assert "atlantis" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("unknown region accepted")
+
+
+def test_region_noise_and_africa_map(tmp_path):
+    noise = pd.DataFrame({"loc_id": [1, 2, 3, 4], "lat": [6.5, 30.0, -26.2, 48.0],
+                          "lon": [3.4, 31.2, 28.0, 2.0], "n_records": [5, 6, 7, 8]})
+    membership = pd.DataFrame({"source": ["pct"], "loc_id": [2], "cluster_id": [0],
+                               "how": ["member"]})
+    out = figures.region_noise(noise, membership, loc_ids=np.array([1, 2, 3]))
+    assert out["loc_id"].tolist() == [1, 3]
+    assert figures.region_noise(noise)["loc_id"].tolist() == [1, 2, 3, 4]
+    rng = np.random.default_rng(3)
+    af = pd.DataFrame({
+        "rank": np.arange(1, 21), "cluster_id": np.arange(20),
+        "name": [f"Town {i}" for i in range(20)], "economy": ["ZA", "EG", "NG", "KE"] * 5,
+        "score": np.sort(rng.uniform(0.2, 12, 20))[::-1],
+        "lat": rng.uniform(-34, 35, 20), "lon": rng.uniform(-15, 50, 20),
+    })
+    png = tmp_path / "africa.png"
+    figures.africa_map(af, out, png, top_n=20)
+    figsize, _, _ = figures._regional_layout(figures.REGIONS["africa"]["extent"], 9.0)
+    w, h = _size(png)
+    assert w == 1350 and abs(h - figsize[1] * figures.DPI) <= 1
+    _pdf_ok(png)
+    figures.africa_map(af.iloc[:0], out.iloc[:0], tmp_path / "none.png")
+    assert (tmp_path / "none.png").exists() and figures.pdf_path(tmp_path / "none.png").exists()
+
+
+def test_intensity_map(tmp_path):
+    r = _ranking()
+    rng = np.random.default_rng(4)
+    r["intensity"] = rng.uniform(0.01, 2.0, len(r))
+    r.loc[5, "intensity"] = np.nan  # no population: left out
+    a, b = tmp_path / "i.png", tmp_path / "j.png"
+    figures.intensity_map(r, a, top_n=30)
+    figures.intensity_map(r, b, top_n=30)
+    assert _size(a) == (1800, 840)
+    assert a.read_bytes() == b.read_bytes()
+    assert _pdf_ok(a) == _pdf_ok(b)
+    figures.intensity_map(r.drop(columns="intensity"), tmp_path / "none.png")
+    assert (tmp_path / "none.png").stat().st_size > 5_000
+
+
+def _uncertainty(n: int = 70) -> pd.DataFrame:
+    rng = np.random.default_rng(8)
+    rank = np.arange(1, n + 1)
+    med = rank + rng.integers(-2, 3, n)
+    return pd.DataFrame({
+        "cluster_id": np.arange(n), "name": [f"Cluster {i}–A very long second place name"
+                                             for i in range(n)],
+        "economy": ["US"] * n, "rank": rank, "median_rank": med,
+        "p05_rank": np.maximum(1, med - rng.integers(0, 10, n)),
+        "p95_rank": med + rng.integers(0, 20, n),
+        "share_top100": rng.uniform(0.3, 1.0, n),
+    })
+
+
+def test_rank_uncertainty_chart(tmp_path):
+    u = _uncertainty()
+    a, b = tmp_path / "u.png", tmp_path / "v.png"
+    figures.rank_uncertainty_chart(u, a, top_n=60)
+    figures.rank_uncertainty_chart(u.sample(frac=1.0, random_state=2), b, top_n=60)
+    # 60 rows: two panels of 50 and 10
+    assert _size(a) == (2100, int(round((1.75 + 0.2 * 50) * figures.DPI)))
+    assert a.read_bytes() == b.read_bytes()
+    _pdf_ok(a)
+    figures.rank_uncertainty_chart(u, tmp_path / "small.png", top_n=10)
+    assert _size(tmp_path / "small.png") == (1050, int(round((1.75 + 0.2 * 10) * figures.DPI)))
+    figures.rank_uncertainty_chart(u.iloc[:0], tmp_path / "empty.png")
+    assert (tmp_path / "empty.png").stat().st_size > 1_000
+
+
+def test_composition_bars(tmp_path):
+    r = _ranking()
+    r["pct_share"] = r["score"] * 0.5
+    r["pub_share"] = r["score"] * 0.3
+    r["vc_share"] = r["score"] * 0.2
+    a, b = tmp_path / "c.png", tmp_path / "d.png"
+    figures.composition_bars(r, a, top_n=20)
+    figures.composition_bars(r.sample(frac=1.0, random_state=3), b, top_n=20)
+    assert _size(a) == (1500, int(round((1.8 + 0.26 * 20) * figures.DPI)))
+    assert a.read_bytes() == b.read_bytes()
+    _pdf_ok(a)
+    # a two-source ranking with weights, and an empty one
+    figures.composition_bars(r.drop(columns="vc_share"), tmp_path / "w.png", top_n=5,
+                             weights={"pct": 1.0, "pub": 0.5})
+    figures.composition_bars(r.iloc[:0], tmp_path / "e.png", top_n=5)
+    assert (tmp_path / "e.png").stat().st_size > 1_000
+
+
+def test_short_names():
+    assert figures._short("Tokyo") == "Tokyo"
+    s = figures._short("Frankfurt am Main–Heidelberg–Mannheim", 20)
+    assert len(s) <= 20 and s.endswith("…")
