@@ -25,6 +25,7 @@ include: "rules/tables.smk"
 include: "rules/report.smk"
 include: "rules/sweep.smk"
 include: "rules/regional.smk"
+include: "rules/sensitivity.smk"
 
 
 rule all:

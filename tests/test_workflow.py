@@ -8,6 +8,7 @@ named, rejects with reasons, caching.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -24,8 +25,11 @@ TINY = {
     "demo": {"scale": 0.1},
     "gazetteer": {"min_population": 15000},
     "clustering": {"dbscan": {s: {"min_share": 0.001} for s in ("pct", "pub", "vc")}},
-    # a 2 x 2 sweep keeps the test quick; the default grid is 5 x 5
+    # a 2 x 2 sweep and fewer sensitivity runs keep the test quick (defaults: 5 x 5 grid,
+    # 200 bootstrap replicates, 1,000 weight draws, 64 Saltelli base samples)
     "sweep": {"dbscan": {"eps_km": [10.0, 13.0], "min_share": [0.001, 0.002]}},
+    "sensitivity": {"bootstrap": {"replicates": 50}, "weights": {"draws": 200},
+                    "joint": {"base_samples": 16}},
     "variants": {
         "gii2024": {"sources": {"pct": 1.0, "pub": 1.0}},
         "gii2025": {"sources": {"pct": 1.0, "pub": 1.0, "vc": 1.0}},
@@ -164,9 +168,35 @@ def test_gii_tables_in_three_formats_match_the_ranking(run, variant):
         zip(best["economy"], best["rank"], strict=True))
 
 
+@pytest.mark.parametrize("variant", ["gii2024", "gii2025"])
+def test_rank_uncertainty_is_wider_near_the_cut_off(run, variant):
+    u = read(run, f"results/sensitivity/{variant}/rank_uncertainty.csv")
+    ranking = read(run, f"results/ranking/{variant}/clusters.csv")
+    assert set(ranking.loc[ranking["rank"] <= 100, "cluster_id"]) <= set(u["cluster_id"])
+    assert (u["p05_rank"] <= u["median_rank"]).all() and (u["median_rank"] <= u["p95_rank"]).all()
+    assert u["share_top100"].between(0, 1).all()
+    width = u["p95_rank"] - u["p05_rank"]
+    top5 = width[u["rank"] <= 5].mean()
+    cut_off = width[u["rank"].between(91, 100)].mean()
+    assert cut_off > 3 * top5, (top5, cut_off)
+    assert (u.loc[u["rank"] <= 5, "share_top100"] == 1).all()
+    summary = json.loads((run / f"results/sensitivity/{variant}/summary.json").read_text())
+    assert summary["nominal_check"]["ranks_differing"] == 0
+    idx = read(run, f"results/sensitivity/{variant}/indices.csv")
+    assert {"clustering", "documents", "source_weights", "counting", "vc"} <= set(idx["factor"])
+    assert idx[["S1", "ST"]].notna().all().all()
+
+
 def test_outputs_for_people_exist(run):
     for rel in ["reports/appendix.html", "reports/methodology_comparison.html",
                 "results/figures/gii2024/map_top100.png",
+                "results/figures/gii2024/map_top100.pdf",
+                "results/figures/gii2024/map_europe.png",
+                "results/figures/gii2024/intensity_top100.png",
+                "results/figures/gii2024/composition_top30.png",
+                "results/figures/gii2025/rank_uncertainty.png",
+                "results/figures/regional/africa/map_top50.png",
+                "results/figures/sweep/gii2024_pct.png",
                 "results/figures/rank_change_gii2024_vs_gii2025.png",
                 "results/tables/gii2024/top100.md", "results/compare/gii2024_vs_gii2025.csv"]:
         assert (run / rel).stat().st_size > 0, rel

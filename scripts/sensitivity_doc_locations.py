@@ -1,0 +1,21 @@
+"""Snakemake adapter: each document's contribution to each rounded location (bootstrap)."""
+
+import _bootstrap  # noqa: F401  (makes the stclusters package importable)
+
+from stclusters.io import read_parquet, write_parquet
+from stclusters.logs import logged_step
+from stclusters.sensitivity import doc_locations
+
+wc = snakemake.wildcards
+with logged_step(snakemake.log[0], f"document locations {wc.counting} {wc.round_deg}") as log:
+    placed = read_parquet(snakemake.input[0])
+    out = doc_locations(
+        placed,
+        counting=wc.counting,
+        round_deg=float(wc.round_deg),
+        exclude_methods=snakemake.params.exclude_methods,
+        renormalize=snakemake.params.renormalize,
+    )
+    write_parquet(out, snakemake.output[0])
+    log.info("%d document-location rows; documents per source: %s", len(out),
+             out.groupby("source")["doc"].nunique().to_dict())
