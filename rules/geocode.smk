@@ -62,6 +62,7 @@ rule geocode_qa:
             category="Geocoding",
             labels={"figure": "match rate by method"},
         ),
+        figure_pdf="results/figures/geocode_qa.pdf",
     params:
         top_n=20,
         top_countries=12,

@@ -93,6 +93,7 @@ rule sweep_heatmap:
             category="Parameter sweep",
             labels={"variant": "{variant}", "source": "{source}", "figure": "sweep heatmap"},
         ),
+        "results/figures/sweep/{variant}_{source}.pdf",
     params:
         title=lambda wc: f"DBSCAN parameter sweep, {wc.source}: {VARIANT[wc.variant]['label']}",
         top_n=config["top_n"],

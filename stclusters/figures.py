@@ -1030,7 +1030,7 @@ def rank_uncertainty_chart(
     npanel = max(1, int(np.ceil(n / rows_per_panel)))
     rows = min(max(n, 1), rows_per_panel)
     pw, lab_w, plot_w = 7.0, 3.0, 3.35  # panel, row labels, plot (the rest: share column)
-    width, height = pw * npanel, 1.75 + 0.2 * rows
+    width, height = pw * npanel, 2.0 + 0.2 * rows
     share = pd.to_numeric(t.get("share_top100"), errors="coerce") if len(t) else pd.Series([])
     if len(share) and share.max() <= 1.0 + 1e-9:
         share = share * 100
@@ -1039,7 +1039,7 @@ def rank_uncertainty_chart(
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(width, height), dpi=DPI)
         FigureCanvasAgg(fig)
-        bottom, top_ = 0.6 / height, 1 - 1.15 / height
+        bottom, top_ = 0.9 / height, 1 - 1.15 / height
         for k in range(npanel):
             part = t.iloc[k * rows_per_panel:(k + 1) * rows_per_panel]
             pshare = share.iloc[k * rows_per_panel:(k + 1) * rows_per_panel] if len(share) \

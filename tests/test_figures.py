@@ -253,11 +253,11 @@ def test_rank_uncertainty_chart(tmp_path):
     figures.rank_uncertainty_chart(u, a, top_n=60)
     figures.rank_uncertainty_chart(u.sample(frac=1.0, random_state=2), b, top_n=60)
     # 60 rows: two panels of 50 and 10
-    assert _size(a) == (2100, int(round((1.75 + 0.2 * 50) * figures.DPI)))
+    assert _size(a) == (2100, int(round((2.0 + 0.2 * 50) * figures.DPI)))
     assert a.read_bytes() == b.read_bytes()
     _pdf_ok(a)
     figures.rank_uncertainty_chart(u, tmp_path / "small.png", top_n=10)
-    assert _size(tmp_path / "small.png") == (1050, int(round((1.75 + 0.2 * 10) * figures.DPI)))
+    assert _size(tmp_path / "small.png") == (1050, int(round((2.0 + 0.2 * 10) * figures.DPI)))
     figures.rank_uncertainty_chart(u.iloc[:0], tmp_path / "empty.png")
     assert (tmp_path / "empty.png").stat().st_size > 1_000
 
