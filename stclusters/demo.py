@@ -45,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stclusters.countries import CA_PROVINCES
+
 COLUMNS = [
     "source",
     "doc_id",
@@ -85,21 +87,6 @@ NOISE_DENSITY_CAP = 0.00012  # noise within ~13 km of any place, as share of the
 NOISE_GROWTH_PCT = 2.0
 
 # ------------------------------------------------------------------ address writing tables
-CA_PROVINCES = {
-    "01": "AB",
-    "02": "BC",
-    "03": "MB",
-    "04": "NB",
-    "05": "NL",
-    "07": "NS",
-    "08": "ON",
-    "09": "PE",
-    "10": "QC",
-    "11": "SK",
-    "12": "YT",
-    "13": "NT",
-    "14": "NU",
-}
 DE_STATES = {
     "01": "Baden-Württemberg",
     "02": "Bavaria",

@@ -58,7 +58,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
-from stclusters.countries import country_key, to_iso2
+from stclusters.countries import CA_PROVINCE_NAMES, country_key, to_iso2
 from stclusters.geo import chord, haversine_km, to_xyz
 from stclusters.text import full_key, normalize_place
 
@@ -87,21 +87,6 @@ _MAX_WORD_DF = 3000
 _M_EXACT, _M_ALTERNATE, _M_FUZZY, _M_REGION, _M_COUNTRY = 1, 2, 3, 4, 5
 
 # ----------------------------------------------------------------- first-level divisions
-_CA_PROVINCES = {
-    "01": ("AB", "Alberta", "Alberta"),
-    "02": ("BC", "British Columbia", "Colombie-Britannique"),
-    "03": ("MB", "Manitoba", "Manitoba"),
-    "04": ("NB", "New Brunswick", "Nouveau-Brunswick"),
-    "05": ("NL", "Newfoundland and Labrador", "Terre-Neuve-et-Labrador"),
-    "07": ("NS", "Nova Scotia", "Nouvelle-Écosse"),
-    "08": ("ON", "Ontario", "Ontario"),
-    "09": ("PE", "Prince Edward Island", "Île-du-Prince-Édouard"),
-    "10": ("QC", "Quebec", "Québec"),
-    "11": ("SK", "Saskatchewan", "Saskatchewan"),
-    "12": ("YT", "Yukon", "Yukon Territory"),
-    "13": ("NT", "Northwest Territories", "Territoires du Nord-Ouest"),
-    "14": ("NU", "Nunavut", "Nunavut"),
-}
 _CA_EXTRA = {"NF": "05", "PQ": "10", "Newfoundland": "05", "PEI": "09", "YK": "12"}
 _AU_STATES = {
     "01": ("ACT", "Australian Capital Territory"),
@@ -160,7 +145,7 @@ def _region_tables() -> dict[str, dict[str, str]]:
                 for a in aliases:
                     t[country_key(a)] = admin1
 
-        add("CA", _CA_PROVINCES)
+        add("CA", CA_PROVINCE_NAMES)
         add("AU", _AU_STATES)
         add("DE", _DE_LAENDER)
         add("GB", _GB_NATIONS)

@@ -23,25 +23,11 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from stclusters.cluster import _radius
+from stclusters.countries import CA_PROVINCES
 from stclusters.geo import to_xyz
 
 MEMBER, ATTACHED, NOISE = "member", "attached", "noise"
 
-CA_PROVINCES = {
-    "01": "AB",
-    "02": "BC",
-    "03": "MB",
-    "04": "NB",
-    "05": "NL",
-    "07": "NS",
-    "08": "ON",
-    "09": "PE",
-    "10": "QC",
-    "11": "SK",
-    "12": "YT",
-    "13": "NT",
-    "14": "NU",
-}
 """GeoNames admin1 codes of Canadian provinces and territories -> postal abbreviations."""
 
 EN_DASH = "\u2013"
