@@ -5,7 +5,7 @@ import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 from stclusters.io import read_parquet, write_parquet
 from stclusters.locations import window_sum
 from stclusters.logs import logged_step
-from stclusters.merge import build_st_clusters, describe_clusters, noise_points
+from stclusters.merge import build_st_clusters, describe_clusters, naming_options, noise_points
 from stclusters.rank import world_totals
 
 variant = snakemake.params.variant
@@ -27,13 +27,8 @@ with logged_step(snakemake.log[0], f"merge {variant['name']}") as log:
         lp,
         read_parquet(snakemake.input.places),
         source_totals=world_totals(cur),
-        economy_min_share=merge["economy_min_share"],
-        name_max_places=merge["name_max_places"],
-        name_min_share=merge["name_min_share"],
-        name_absorb_km=merge["name_absorb_km"],
-        name_absorb_ratio=merge["name_absorb_ratio"],
         locations=cur,
-        name_aliases=merge["name_aliases"],
+        **naming_options(merge),
     )
     noise = noise_points(cur, membership, min_records=snakemake.params.noise_min_records)
     write_parquet(membership, snakemake.output.membership)

@@ -15,6 +15,7 @@ between unit-sphere xyz points on KD-trees (see :mod:`stclusters.cluster`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -293,6 +294,15 @@ def _state_suffix(named: pd.DataFrame) -> str:
     if country == "CA" and code in CA_PROVINCES:
         return f", {CA_PROVINCES[code]}"
     return ""
+
+
+NAMING_KEYS = ("economy_min_share", "name_max_places", "name_min_share", "name_absorb_km",
+               "name_absorb_ratio", "name_aliases")
+
+
+def naming_options(merge_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The :func:`describe_clusters` keyword arguments held in the config's ``merge`` block."""
+    return {k: merge_config[k] for k in NAMING_KEYS if k in merge_config}
 
 
 def describe_clusters(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from stclusters.cluster import cluster_source
-from stclusters.merge import build_st_clusters, describe_clusters
+from stclusters.merge import build_st_clusters, describe_clusters, naming_options
 from stclusters.rank import rank_variant, world_totals
 
 DEFAULT_EPS_KM = 13.0
@@ -95,13 +95,8 @@ def regional_ranking(
         inside(location_places_current),
         places,
         source_totals=world_totals(cur),
-        economy_min_share=merge["economy_min_share"],
-        name_max_places=merge["name_max_places"],
-        name_min_share=merge["name_min_share"],
-        name_absorb_km=merge["name_absorb_km"],
-        name_absorb_ratio=merge["name_absorb_ratio"],
         locations=cur,
-        name_aliases=merge.get("name_aliases"),
+        **naming_options(merge),
     )
     ranking = rank_variant(cur, prev, membership, clusters, inside(organizations),
                            source_weights=variant["sources"], attach_km=merge["attach_km"])
