@@ -51,6 +51,12 @@ def count_weights(placed: pd.DataFrame, counting: str, renormalize: bool) -> np.
     return w
 
 
+# the columns of the geocoded records this stage reads (the rest stays on disk)
+COLUMNS = ["record_id", "source", "doc_id", "year", "lat", "lon", "geo_method", "weight",
+           "weight_given", "doc_weight", "geonameid", "place_name", "admin1", "country_iso2",
+           "organization"]
+
+
 def build_locations(
     placed: pd.DataFrame,
     counting: str = "fractional",
@@ -61,8 +67,28 @@ def build_locations(
     """Aggregate geocoded rows to weighted unique rounded locations per source and year.
 
     Returns a dict of frames: ``locations``, ``location_places``, ``organizations`` and
-    ``accounting`` (see docs/data-format.md).
+    ``accounting`` (see docs/data-format.md). Sources are aggregated one at a time (every
+    grouping key starts with the source), which bounds the peak memory by the largest
+    source rather than the whole extract.
     """
+    if placed["source"].nunique() > 1:
+        parts = [
+            _build_one(placed[placed["source"] == src], counting, round_deg, exclude_methods,
+                       renormalize)
+            for src in sorted(placed["source"].unique())
+        ]
+        return {k: pd.concat([p[k] for p in parts], ignore_index=True) for k in parts[0]}
+    return _build_one(placed, counting, round_deg, exclude_methods, renormalize)
+
+
+def _build_one(
+    placed: pd.DataFrame,
+    counting: str,
+    round_deg: float,
+    exclude_methods: Sequence[str],
+    renormalize: bool,
+) -> dict[str, pd.DataFrame]:
+    """:func:`build_locations` for the rows of one source."""
     usable = ~placed["geo_method"].isin(list(exclude_methods)).to_numpy()
     kept = placed.loc[usable].copy()
     kept["weight"] = count_weights(kept, counting, renormalize)
