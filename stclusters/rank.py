@@ -120,7 +120,8 @@ def rank_variant(
     prev_score = pd.Series(0.0, index=counts.index)
     for s in sources:
         out[f"{s}_count"] = counts[s]
-        share = 100.0 * counts[s] / totals.get(s, np.nan) if totals.get(s) else counts[s] * 0
+        total = totals.get(s, 0.0)
+        share = 100.0 * counts[s] / total if total > 0 else counts[s] * 0.0
         out[f"{s}_share"] = share
         score += source_weights[s] * share
         if prev_totals.get(s):
