@@ -10,6 +10,7 @@ HTMLExporter with code hidden and images embedded.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -142,7 +143,24 @@ def render_notebook(
     )
     out_html = Path(out_html)
     out_html.parent.mkdir(parents=True, exist_ok=True)
-    out_html.write_text(body, encoding="utf-8")
+    out_html.write_text(offline_html(body), encoding="utf-8")
+
+
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*")
+_MATHJAX_CONFIG = re.compile(
+    r"<!-- Load mathjax -->\s*|<!-- MathJax configuration -->\s*"
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>\s*",
+    re.S,
+)
+
+
+def offline_html(page: str) -> str:
+    """Drop the template's scripts loaded from the network (require.js, MathJax).
+
+    The reports use neither (no widgets, no formulas) and must not reach the network
+    when opened; tables and images are inline.
+    """
+    return _MATHJAX_CONFIG.sub("", _REMOTE_SCRIPT.sub("", page))
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -165,6 +166,7 @@ def test_appendix_notebook_end_to_end(tmp_path):
     assert "no east asia map figure" in html  # missing optional figure -> a note
     assert "import warnings" not in html  # code hidden
     assert "Traceback" not in html
+    assert not re.search(r"<script[^>]*src=\"https?://", html)  # nothing loaded from the network
 
 
 def test_methodology_notebook_end_to_end(tmp_path):
