@@ -29,7 +29,6 @@ rule geocode:
         placed="results/geocode/records.parquet",
         unmatched="results/geocode/unmatched.parquet",
         accounting="results/geocode/accounting.csv",
-        qa="results/geocode/qa_by_country.csv",
     params:
         fuzzy_min_score=config["geocode"]["fuzzy_min_score"],
     log:

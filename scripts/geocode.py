@@ -1,8 +1,8 @@
 """Snakemake adapter: geocode canonical records against the gazetteer."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
-from stclusters.geocode import accounting, geocode, qa_by_country
 
+from stclusters.geocode import accounting, geocode
 from stclusters.io import read_parquet, write_csv, write_parquet
 from stclusters.logs import logged_step
 
@@ -19,5 +19,4 @@ with logged_step(snakemake.log[0], "geocode") as log:
     write_parquet(unmatched, snakemake.output.unmatched)
     acc = accounting(placed, unmatched)
     write_csv(acc, snakemake.output.accounting)
-    write_csv(qa_by_country(placed, unmatched), snakemake.output.qa)
     log.info("placed %d, unmatched %d\n%s", len(placed), len(unmatched), acc.to_string())

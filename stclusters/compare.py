@@ -264,6 +264,13 @@ def _primary_economy(economy: object) -> str:
     return str(economy).split("/")[0].strip().upper() if isinstance(economy, str) else ""
 
 
+#: columns of :func:`fidelity_table` (published vs rebuilt ranks of the named clusters)
+FIDELITY_COLUMNS = [
+    "published_rank", "published_name", "economy", "our_rank", "our_name", "our_economy",
+    "match",
+]
+
+
 def fidelity_table(
     ranking: pd.DataFrame,
     published: pd.DataFrame,
@@ -318,18 +325,7 @@ def fidelity_table(
                 "match": how,
             }
         )
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "published_rank",
-            "published_name",
-            "economy",
-            "our_rank",
-            "our_name",
-            "our_economy",
-            "match",
-        ],
-    )
+    table = pd.DataFrame(rows, columns=FIDELITY_COLUMNS)
     table["our_rank"] = table["our_rank"].astype("Int64")
     both = table.dropna(subset=["our_rank"])
     rho = _corr(

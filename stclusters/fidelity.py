@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from stclusters.compare import fidelity_table
+from stclusters.compare import FIDELITY_COLUMNS, fidelity_table
 from stclusters.io import write_csv
 from stclusters.tables import economy_codes
 
@@ -258,26 +258,12 @@ def write_fidelity(summary: dict, tables: dict[str, pd.DataFrame], out_dir: str 
     p = out_dir / "summary.json"
     p.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     paths.append(str(p))
+    intensity_cols = [{"published_rank": "published_intensity_rank",
+                       "our_rank": "our_intensity_rank"}.get(c, c) for c in FIDELITY_COLUMNS]
     empty_cols = {
-        "ranks": [
-            "published_rank",
-            "published_name",
-            "economy",
-            "our_rank",
-            "our_name",
-            "our_economy",
-            "match",
-        ],
+        "ranks": FIDELITY_COLUMNS,
         "economies": ["economy", "published", "ours", "difference", "note"],
-        "intensity": [
-            "published_intensity_rank",
-            "published_name",
-            "economy",
-            "our_intensity_rank",
-            "our_name",
-            "our_economy",
-            "match",
-        ],
+        "intensity": intensity_cols,
     }
     for name, cols in empty_cols.items():
         df = tables.get(name, pd.DataFrame(columns=cols))

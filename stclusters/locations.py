@@ -57,6 +57,27 @@ COLUMNS = ["record_id", "source", "doc_id", "year", "lat", "lon", "geo_method", 
            "organization"]
 
 
+def weighted_rows(
+    placed: pd.DataFrame,
+    counting: str,
+    round_deg: float,
+    exclude_methods: Sequence[str],
+    renormalize: bool,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The geocoded rows kept for clustering, with their counting weight and ``loc_id``.
+
+    Returns ``(kept, usable)``: a copy of the usable rows (geocoding method not in
+    ``exclude_methods``) with ``weight`` under ``counting`` and ``loc_id`` at
+    ``round_deg``, and the boolean mask of those rows in ``placed``. The locations table
+    and the sensitivity stage's document table both start here, so they agree exactly.
+    """
+    usable = ~placed["geo_method"].isin(list(exclude_methods)).to_numpy()
+    kept = placed.loc[usable].copy()
+    kept["weight"] = count_weights(kept, counting, renormalize)
+    kept["loc_id"] = loc_ids(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
+    return kept, usable
+
+
 def build_locations(
     placed: pd.DataFrame,
     counting: str = "fractional",
@@ -89,10 +110,7 @@ def _build_one(
     renormalize: bool,
 ) -> dict[str, pd.DataFrame]:
     """:func:`build_locations` for the rows of one source."""
-    usable = ~placed["geo_method"].isin(list(exclude_methods)).to_numpy()
-    kept = placed.loc[usable].copy()
-    kept["weight"] = count_weights(kept, counting, renormalize)
-    kept["loc_id"] = loc_ids(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
+    kept, usable = weighted_rows(placed, counting, round_deg, exclude_methods, renormalize)
     ilat, ilon = grid_index(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
     kept["lat_r"] = np.round(ilat * round_deg, 6)
     kept["lon_r"] = np.round(ilon * round_deg, 6)

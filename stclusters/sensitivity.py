@@ -67,7 +67,7 @@ from scipy.spatial import cKDTree
 
 from stclusters.cluster import _radius, dbscan_from_graph, min_weight_for, neighbour_graph
 from stclusters.geo import to_xyz
-from stclusters.locations import count_weights, loc_ids
+from stclusters.locations import weighted_rows
 
 COMPONENTS = ("sweep", "bootstrap", "weights", "counting", "vc")
 """The components of the stage, in output order."""
@@ -103,17 +103,13 @@ def doc_locations(
 ) -> pd.DataFrame:
     """Each document's contribution to each rounded location, for the bootstrap.
 
-    The rows, weights and ``loc_id`` are those of :func:`stclusters.locations.
-    build_locations` (same exclusion, :func:`~stclusters.locations.count_weights`,
-    :func:`~stclusters.locations.loc_ids`), so summing ``weight`` over ``doc`` gives the
+    The rows, weights and ``loc_id`` come from :func:`stclusters.locations.weighted_rows`,
+    as in :func:`~stclusters.locations.build_locations`, so summing ``weight`` over ``doc`` gives the
     locations table. Returns ``source``, ``doc`` (int64: 0..n-1 per source, in
     ``doc_id`` order), ``year`` (int32), ``loc_id`` (int64), ``weight`` (float64), one row
     per (source, doc, loc_id), sorted by them.
     """
-    usable = ~placed["geo_method"].isin(list(exclude_methods)).to_numpy()
-    kept = placed.loc[usable].copy()
-    kept["weight"] = count_weights(kept, counting, renormalize)
-    kept["loc_id"] = loc_ids(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
+    kept, _ = weighted_rows(placed, counting, round_deg, exclude_methods, renormalize)
     kept["doc_id"] = kept["doc_id"].astype(str)
     docs = []
     for _, g in kept.groupby("source", sort=True):
