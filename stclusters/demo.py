@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stclusters.countries import CA_PROVINCES
+from stclusters.admin1 import CA_PROVINCES, DE_LAENDER, JP_PREFECTURES
 
 COLUMNS = [
     "source",
@@ -87,79 +87,8 @@ NOISE_DENSITY_CAP = 0.00012  # noise within ~13 km of any place, as share of the
 NOISE_GROWTH_PCT = 2.0
 
 # ------------------------------------------------------------------ address writing tables
-DE_STATES = {
-    "01": "Baden-Württemberg",
-    "02": "Bavaria",
-    "03": "Bremen",
-    "04": "Hamburg",
-    "05": "Hesse",
-    "06": "Lower Saxony",
-    "07": "North Rhine-Westphalia",
-    "08": "Rhineland-Palatinate",
-    "09": "Saarland",
-    "10": "Schleswig-Holstein",
-    "11": "Brandenburg",
-    "12": "Mecklenburg-Vorpommern",
-    "13": "Saxony",
-    "14": "Saxony-Anhalt",
-    "15": "Thuringia",
-    "16": "Berlin",
-}
-JP_PREFECTURES = dict(
-    zip(
-        [f"{i:02d}" for i in range(1, 48)],
-        [
-            "Aichi",
-            "Akita",
-            "Aomori",
-            "Chiba",
-            "Ehime",
-            "Fukui",
-            "Fukuoka",
-            "Fukushima",
-            "Gifu",
-            "Gunma",
-            "Hiroshima",
-            "Hokkaido",
-            "Hyogo",
-            "Ibaraki",
-            "Ishikawa",
-            "Iwate",
-            "Kagawa",
-            "Kagoshima",
-            "Kanagawa",
-            "Kochi",
-            "Kumamoto",
-            "Kyoto",
-            "Mie",
-            "Miyagi",
-            "Miyazaki",
-            "Nagano",
-            "Nagasaki",
-            "Nara",
-            "Niigata",
-            "Oita",
-            "Okayama",
-            "Osaka",
-            "Saga",
-            "Saitama",
-            "Shiga",
-            "Shimane",
-            "Shizuoka",
-            "Tochigi",
-            "Tokushima",
-            "Tokyo",
-            "Tottori",
-            "Toyama",
-            "Wakayama",
-            "Yamagata",
-            "Yamaguchi",
-            "Yamanashi",
-            "Okinawa",
-        ],
-        strict=True,
-    )
-)
+# the demo writes German states in English, except Mecklenburg-Vorpommern in German
+DE_STATES = {c: names[2 if c == "12" else 1] for c, names in DE_LAENDER.items()}
 
 # native-script names of the largest places (otherwise taken from GeoNames by script)
 NATIVE = {

