@@ -1,6 +1,7 @@
 # Shared helpers: paths and config lookups used by the stage rules.
 from pathlib import Path
 
+from stclusters.codedeps import code_files
 from stclusters.variants import labels_path, locations_spec, resolve_variant
 
 SOURCES = ["pct", "pub", "vc"]
@@ -22,13 +23,18 @@ wildcard_constraints:
     algorithm="dbscan|hdbscan",
 
 
-def package_code(*modules):
-    """Package modules as inputs, so that editing one reruns exactly the steps using it.
+def package_code(script, *notebooks):
+    """The package modules a rule's script (and notebooks) import, directly or not, as inputs.
 
-    Snakemake tracks the scripts/ adapter itself, not the package code it calls.
+    Snakemake tracks the scripts/ adapter itself, not the package code it calls; listing the
+    transitive `stclusters` imports (computed from the source, stclusters/codedeps.py) makes
+    an edit of any module rerun exactly the rules whose scripts use it. `script` is the
+    stem of the rule's scripts/*.py file, `notebooks` the stems of notebooks/*.ipynb.
     """
-    pkg = Path(workflow.basedir) / "stclusters"
-    return [str(pkg / f"{m}.py") for m in ("__init__", "io", "logs", *modules)]
+    base = Path(workflow.basedir)
+    entries = [base / "scripts" / f"{script}.py"]
+    entries += [base / "notebooks" / f"{nb}.ipynb" for nb in notebooks]
+    return code_files(base, entries)
 
 
 def demo_mode():

@@ -2,7 +2,7 @@ rule extract:
     """Validate raw extracts into the canonical record table; rejects keep a reason."""
     input:
         [e["path"] for e in extract_inputs()],
-        code=package_code("extract", "readers"),
+        code=package_code("extract"),
     output:
         records="results/extract/records.parquet",
         rejects="results/extract/rejects.parquet",

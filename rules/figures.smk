@@ -3,7 +3,7 @@ rule map_figure:
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=package_code("figures"),
+        code=package_code("map_figure"),
     output:
         png=report(
             "results/figures/{variant}/map_top{top_n}.png",
@@ -29,7 +29,7 @@ rule rank_change_figure:
     """Rank change of the top clusters between two variants."""
     input:
         "results/compare/{a}_vs_{b}.csv",
-        code=package_code("figures"),
+        code=package_code("rank_change_figure"),
     output:
         png=report(
             "results/figures/rank_change_{a}_vs_{b}.png",
@@ -85,7 +85,7 @@ rule regional_window_figure:
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=package_code("figures"),
+        code=package_code("regional_map_figure"),
     output:
         png=report(
             "results/figures/{variant}/map_{area}.png",
@@ -117,7 +117,7 @@ rule regional_ranking_figure:
         location_places=lambda wc: (
             f"{locations_dir(config['regional'][wc.region]['variant'])}/location_places.parquet"
         ),
-        code=package_code("figures", "regional"),
+        code=package_code("regional_ranking_figure"),
     output:
         png=report(
             "results/figures/regional/{region}/map_top{top_n}.png",
@@ -146,7 +146,7 @@ rule intensity_figure:
     """World map of the S&T intensity of a variant's top clusters."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
-        code=package_code("figures"),
+        code=package_code("intensity_figure"),
     output:
         png=report(
             "results/figures/{variant}/intensity_top{top_n}.png",
@@ -172,7 +172,7 @@ rule composition_figure:
     """Score of a variant's top clusters split into its sources' shares."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
-        code=package_code("figures"),
+        code=package_code("composition_figure"),
     output:
         png=report(
             "results/figures/{variant}/composition_top{top_n}.png",
@@ -199,7 +199,7 @@ rule rank_uncertainty_figure:
     """Nominal rank, median rank and 5-95% rank interval of a variant's top clusters."""
     input:
         uncertainty="results/sensitivity/{variant}/rank_uncertainty.csv",
-        code=package_code("figures"),
+        code=package_code("rank_uncertainty_figure"),
     output:
         png=report(
             "results/figures/{variant}/rank_uncertainty.png",

@@ -27,7 +27,7 @@ rule regional_ranking:
             f"{locations_dir(REGIONS[wc.region]['variant'])}/organizations.parquet"
         ),
         places="results/gazetteer/places.parquet",
-        code=package_code("regional", "merge", "cluster", "rank", "geo", "locations", "countries"),
+        code=package_code("regional_ranking"),
     output:
         csv="results/regional/{region}/clusters.csv",
         parquet="results/regional/{region}/clusters.parquet",
@@ -53,7 +53,7 @@ rule regional_table:
     """The region's top clusters as CSV and Markdown."""
     input:
         "results/regional/{region}/clusters.parquet",
-        code=package_code("regional", "tables"),
+        code=package_code("regional_table"),
     output:
         csv="results/regional/{region}/top{top_n}.csv",
         md="results/regional/{region}/top{top_n}.md",
@@ -72,7 +72,7 @@ rule extended_table:
     """The ranking beyond the top_n: ranks top_n + 1 .. extended_n."""
     input:
         "results/ranking/{variant}/clusters.parquet",
-        code=package_code("regional", "tables"),
+        code=package_code("regional_extended"),
     output:
         csv="results/tables/{variant}/extended.csv",
         md="results/tables/{variant}/extended.md",
