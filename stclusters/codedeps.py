@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE = "stclusters"
@@ -70,7 +70,7 @@ def imported_names(path: Path, importer: str = "") -> set[str]:
     return names
 
 
-@lru_cache(maxsize=None)
+@cache
 def _module_deps(root: Path, module: str) -> frozenset[str]:
     """Package modules one package module imports directly (parents' ``__init__`` included)."""
     path = _module_file(root, module)
