@@ -57,27 +57,6 @@ rule rank_change_figure:
 # Regional windows of the world ranking, the regional rankings' maps (config.regional),
 # S&T intensity, score composition and (with the sensitivity stage) rank uncertainty.
 # Every figure is a PNG (in the Snakemake report) with a PDF beside it.
-FIGURE_AREAS = ["east_asia", "europe", "north_america"]
-# GeoNames continent of a regional ranking -> map window of stclusters.figures.REGIONS
-FIGURE_CONTINENT_WINDOW = {"AF": "africa", "EU": "europe", "NA": "north_america", "AS": "east_asia"}
-COMPOSITION_N = 30
-_SENS = config.get("sensitivity", {}) or {}
-SENSITIVITY_VARIANTS = (
-    list(_SENS.get("variants") or ([_SENS["variant"]] if _SENS.get("variant") else VARIANTS))
-    if _SENS.get("enabled")
-    else []
-)
-
-for _v in VARIANTS:
-    EXTRA_TARGETS += [f"results/figures/{_v}/map_{_a}.pdf" for _a in FIGURE_AREAS]
-    EXTRA_TARGETS += [
-        f"results/figures/{_v}/intensity_top{config['top_n']}.pdf",
-        f"results/figures/{_v}/composition_top{COMPOSITION_N}.pdf",
-    ]
-for _r, _spec in config["regional"].items():
-    if _spec["continent"] in FIGURE_CONTINENT_WINDOW:
-        EXTRA_TARGETS.append(f"results/figures/regional/{_r}/map_top{_spec['top_n']}.pdf")
-EXTRA_TARGETS += [f"results/figures/{_v}/rank_uncertainty.pdf" for _v in SENSITIVITY_VARIANTS]
 
 
 rule regional_window_figure:
@@ -131,7 +110,7 @@ rule regional_ranking_figure:
         top_n=r"\d+",
     params:
         continent=lambda wc: config["regional"][wc.region]["continent"],
-        window=lambda wc: FIGURE_CONTINENT_WINDOW[config["regional"][wc.region]["continent"]],
+        window=lambda wc: CONTINENT_WINDOW[config["regional"][wc.region]["continent"]],
         label=lambda wc: VARIANT[config["regional"][wc.region]["variant"]]["label"],
     log:
         "logs/figures/regional_{region}_top{top_n}.log",

@@ -5,11 +5,6 @@ REGIONS = config["regional"]
 for _r, _spec in REGIONS.items():
     if _spec["variant"] not in VARIANT:
         raise ValueError(f"regional.{_r}.variant {_spec['variant']!r} is not a variant")
-    EXTRA_TARGETS += [
-        f"results/regional/{_r}/clusters.csv",
-        f"results/regional/{_r}/top{_spec['top_n']}.md",
-    ]
-EXTRA_TARGETS += [f"results/tables/{v}/extended.md" for v in VARIANTS]
 
 
 wildcard_constraints:

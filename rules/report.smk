@@ -1,7 +1,7 @@
 rule appendix_report:
     """Execute the GII appendix notebook over the results and export it to HTML."""
     input:
-        unpack(lambda wc: {"extras": appendix_extras(wc)}),
+        unpack(appendix_inputs),
         notebook=str(NOTEBOOKS / "appendix.ipynb"),
         rankings=expand("results/ranking/{variant}/clusters.csv", variant=VARIANTS),
         maps=expand(
@@ -38,7 +38,7 @@ rule appendix_report:
 rule methodology_report:
     """Execute the methodology-comparison notebook and export it to HTML."""
     input:
-        unpack(lambda wc: {"extras": methodology_extras(wc)}),
+        unpack(methodology_inputs),
         notebook=str(NOTEBOOKS / "methodology_comparison.ipynb"),
         compare=[f"results/compare/{a}_vs_{b}.csv" for a, b in COMPARE],
         compare_figs=[f"results/figures/rank_change_{a}_vs_{b}.png" for a, b in COMPARE],

@@ -18,12 +18,6 @@ if SENS["enabled"]:
             )
         if VARIANT[_v]["algorithm"] != "dbscan":
             raise ValueError(f"sensitivity needs a DBSCAN variant; {_v} uses HDBSCAN")
-        EXTRA_TARGETS.extend(
-            [
-                f"results/sensitivity/{_v}/rank_uncertainty.csv",
-                f"results/sensitivity/{_v}/indices.csv",
-            ]
-        )
 
 
 rule sensitivity_doc_locations:

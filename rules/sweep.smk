@@ -16,13 +16,6 @@ if SWEEP["enabled"]:
     _missing = set(SWEEP["sources"]) - set(VARIANT[SWEEP["variant"]]["sources"])
     if _missing:
         raise ValueError(f"sweep.sources {sorted(_missing)} not in variant {SWEEP['variant']}")
-    for _s in SWEEP["sources"]:
-        EXTRA_TARGETS.extend(
-            [
-                f"results/sweep/summary/{SWEEP['variant']}/{_s}.csv",
-                f"results/figures/sweep/{SWEEP['variant']}_{_s}.png",
-            ]
-        )
 
 
 rule sweep_eps:
