@@ -1,7 +1,15 @@
+# the geocoder's modules (stclusters/geocode/), as package_code() names
+GEOCODE_MODULES = [
+    f"geocode/{m}"
+    for m in ("__init__", "pipeline", "keys", "regions", "places", "phases", "fuzzy",
+              "postal", "given", "accounting")
+]
+
+
 rule gazetteer:
     """Build the offline gazetteer (GeoNames places and all their names) once."""
     input:
-        code=package_code("gazetteer", "text", "countries"),
+        code=package_code("geocode/__init__", "geocode/gazetteer", "text", "countries"),
     output:
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
@@ -24,7 +32,7 @@ rule geocode:
         records="results/extract/records.parquet",
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
-        code=package_code("geocode", "geo", "text", "countries"),
+        code=package_code(*GEOCODE_MODULES, "admin1", "geo", "text", "countries"),
     output:
         placed="results/geocode/records.parquet",
         unmatched="results/geocode/unmatched.parquet",
