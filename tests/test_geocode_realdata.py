@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from stclusters.extract import validate
-from stclusters.gazetteer import build_gazetteer
 from stclusters.geocode import geocode
+from stclusters.geocode.gazetteer import build_gazetteer
 from stclusters.readers import ROW_COLUMN, read_crunchbase
 
 CRUNCHBASE = (Path(__file__).resolve().parents[2] / "shared" / "realdata"
