@@ -1,4 +1,4 @@
-# Sensitivity of the ranking (stclusters.sensitivity): clustering point (the sweep grid,
+# Sensitivity of the ranking (stclusters/sensitivity/): clustering point (the sweep grid,
 # HDBSCAN), bootstrap over documents, Monte Carlo over source weights, counting and VC,
 # one at a time and in a joint Sobol' design. One job per variant reuses each source's
 # neighbour graphs and the cross-source pairs for every run; only HDBSCAN labels come
@@ -9,6 +9,11 @@ from stclusters.sensitivity import countings_for, settings_from_config, stage_in
 
 SENS = config["sensitivity"]
 SENS_SETTINGS = asdict(settings_from_config(config))
+# every module of the stclusters/sensitivity/ package (package_code names files by stem)
+SENS_MODULES = [
+    f"sensitivity/{m.stem}"
+    for m in sorted((Path(workflow.basedir) / "stclusters" / "sensitivity").glob("*.py"))
+]
 
 if SENS["enabled"]:
     for _v in SENS["variants"]:
@@ -30,7 +35,7 @@ rule sensitivity_doc_locations:
     """Each document's contribution to each rounded location, for the bootstrap."""
     input:
         "results/geocode/records.parquet",
-        code=package_code("sensitivity", "locations"),
+        code=package_code("sensitivity/__init__", "sensitivity/documents", "locations"),
     output:
         "results/sensitivity/docs/{counting}/round~{round_deg}/doc_locations.parquet",
     wildcard_constraints:
@@ -56,7 +61,7 @@ rule sensitivity:
     """Rank uncertainty of every nominal cluster and variance-based indices per choice."""
     input:
         unpack(lambda wc: stage_inputs(config, wc.variant)),
-        code=package_code("sensitivity", "cluster", "geo", "locations", "variants", "params"),
+        code=package_code(*SENS_MODULES, "cluster", "geo", "locations", "variants", "params"),
     output:
         uncertainty="results/sensitivity/{variant}/rank_uncertainty.csv",
         by_component="results/sensitivity/{variant}/rank_uncertainty_by_component.csv",
