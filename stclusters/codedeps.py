@@ -54,6 +54,10 @@ def imported_names(path: Path, importer: str = "") -> set[str]:
     ``a`` and ``a.b`` (``b`` may be a submodule); relative imports resolved against
     ``importer`` (the file's own dotted module name, empty for scripts)."""
     tree = ast.parse(_source_text(path), filename=str(path))
+    # imports under `if TYPE_CHECKING:` never run
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
     names: set[str] = set()
     is_package = path.name == "__init__.py"
     for node in ast.walk(tree):

@@ -21,6 +21,7 @@ from stclusters.cluster import cluster_source
 from stclusters.countries import continent_codes
 from stclusters.merge import build_st_clusters, describe_clusters, naming_options
 from stclusters.rank import rank_variant, world_totals
+from stclusters.tables import top_table
 
 DEFAULT_EPS_KM = 13.0
 
@@ -98,7 +99,5 @@ def extended_table(ranking: pd.DataFrame, top_n: int, extended_n: int) -> pd.Dat
     """Ranks ``top_n + 1`` .. ``extended_n`` of a ranking in the top-table layout
     (:func:`stclusters.tables.top_table`): the GII's clusters "beyond the top 100", same
     parameters, same ranking."""
-    from stclusters.tables import top_table
-
     table = top_table(ranking, max(extended_n, top_n))
     return table[table["Rank"] > top_n].reset_index(drop=True)

@@ -27,6 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from stclusters.params import params_string
+from stclusters.variants import locations_spec
+
 METRICS = {
     "n_clusters": "Clusters found",
     "top_share": "Share of world output in the top {top_n} (%)",
@@ -145,16 +148,12 @@ def sweep_summary(
 
 def point_fragment(eps_km: float, min_share: float) -> str:
     """Path fragment of one DBSCAN grid point (``eps_km~13.0/min_share~0.0004``)."""
-    from stclusters.params import params_string
-
     return params_string("dbscan", {"eps_km": eps_km, "min_share": min_share})
 
 
 def point_labels_path(variant: Mapping, source: str, eps_km: float, min_share: float) -> str:
     """Cached labels of one sweep grid point of ``source`` under a resolved variant
     (:func:`stclusters.variants.resolve_variant`): its windows, counting and rounding."""
-    from stclusters.variants import locations_spec
-
     y0, y1 = variant["windows"][source]["current"]
     spec = locations_spec(variant["counting"], variant["round_deg"])
     return (f"results/sweep/{spec}/{source}/{y0}-{y1}/dbscan/"
