@@ -1,7 +1,11 @@
 rule demo_world:
     """Generate the embedded synthetic demo world (a raw extract on real geography)."""
     input:
-        code=package_code("demo", "geo", "geocode", "text", "countries"),
+        code=package_code(
+            "demo/__init__", "demo/tables", "demo/world", "demo/spelling",
+            "demo/organizations", "demo/draws", "demo/generator",
+            "admin1", "geo", "geocode", "text", "countries",
+        ),
     output:
         "results/demo/raw_extract.parquet",
     params:
