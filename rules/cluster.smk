@@ -33,7 +33,7 @@ rule merge_clusters:
         unpack(variant_labels),
         unpack(variant_tables("locations", "location_places")),
         places="results/gazetteer/places.parquet",
-        code=package_code("merge", "cluster", "geo", "locations", "rank", "countries"),
+        code=package_code("merge", "naming", "cluster", "geo", "locations", "rank", "countries"),
     output:
         membership="results/cluster/{variant}/membership.parquet",
         clusters="results/cluster/{variant}/clusters.parquet",

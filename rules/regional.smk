@@ -27,7 +27,9 @@ rule regional_ranking:
             f"{locations_dir(REGIONS[wc.region]['variant'])}/organizations.parquet"
         ),
         places="results/gazetteer/places.parquet",
-        code=package_code("regional", "merge", "cluster", "rank", "geo", "locations", "countries"),
+        code=package_code(
+            "regional", "merge", "naming", "cluster", "rank", "geo", "locations", "countries"
+        ),
     output:
         csv="results/regional/{region}/clusters.csv",
         parquet="results/regional/{region}/clusters.parquet",
