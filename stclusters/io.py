@@ -1,4 +1,4 @@
-"""Deterministic Parquet/CSV I/O shared by every stage.
+"""Deterministic Parquet/CSV I/O shared by every stage, and the column check of input frames.
 
 Same inputs -> same bytes out: no pandas index, fixed compression, no timestamps
 written into file metadata, and stable column order as given by the caller.
@@ -33,3 +33,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.6g") ->
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+
+
+def require_columns(df: pd.DataFrame, cols: set[str], what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` and the missing columns when ``df`` lacks any."""
+    missing = cols - set(df.columns)
+    if missing:
+        raise ValueError(f"{what} lacks columns {sorted(missing)}")

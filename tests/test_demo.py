@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from stclusters import demo
+from stclusters.demo.world import hav_km
 
 SCALE = 0.05
 
@@ -149,7 +150,7 @@ def test_junk_rows(df, truth):
 def test_coordinates_near_true_place(df, truth):
     given = df["lat"].notna() & (truth["junk"] == "")
     assert 0.2 <= given.mean() <= 0.35
-    d = demo._hav_km(
+    d = hav_km(
         df.loc[given, "lat"].to_numpy(),
         df.loc[given, "lon"].to_numpy(),
         truth.loc[given, "true_lat"].to_numpy(),
