@@ -17,6 +17,7 @@ from stclusters.demo.organizations import VC_NOISE_POOL, VC_POOL, organizations,
 from stclusters.demo.spelling import add_junk, add_typos, write_addresses
 from stclusters.demo.tables import COLUMNS, SOURCES
 from stclusters.demo.world import Gazetteer, World, build_world, gazetteer
+from stclusters.io import write_parquet
 
 COLLAB_SHARE = 0.12  # share of documents with one contributor in another metro
 BLANK_CITY_SHARE = 0.03  # rows with coordinates whose city is left blank
@@ -218,7 +219,6 @@ def generate(
 
 def write_demo(path: str | Path, **kwargs) -> pd.DataFrame:
     """Generate the demo extract and write it to ``path`` as Parquet; return the frame."""
-    from stclusters.io import write_parquet
 
     df = generate(**kwargs)
     write_parquet(df, path)

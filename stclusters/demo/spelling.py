@@ -26,6 +26,8 @@ from stclusters.demo.tables import (
     SEOUL_GU,
 )
 from stclusters.demo.world import Gazetteer, country_info, hav_km
+from stclusters.geo import chord, to_xyz
+from stclusters.geocode import zip_table
 
 
 # ------------------------------------------------------------------ per place
@@ -157,8 +159,6 @@ def _us_zips(idx: np.ndarray, g: Gazetteer, fallback: np.ndarray) -> np.ndarray:
     10 km, else the synthetic code, so the geocoder's ZIP rule is exercised."""
     from scipy.spatial import cKDTree
 
-    from stclusters.geo import chord, to_xyz
-    from stclusters.geocode import zip_table
 
     zips = zip_table()
     out = fallback.copy()
