@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 8
+PYTEST_ARGS ?=
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint dryrun report clean venv
@@ -20,9 +21,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores $(CORES)
 
-## run the test suite
+## the whole bar: ruff, snakemake --lint, a dry run of the default DAG, then the test suite
+## (skip the minutes-long DAG test locally with: make test PYTEST_ARGS='-m "not slow"')
 test: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q
+	$(BIN)/ruff check .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -n --quiet rules --cores $(CORES)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

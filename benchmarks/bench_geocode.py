@@ -120,8 +120,8 @@ def main() -> None:
     ap.add_argument("--min-population", type=int, default=1000)
     args = ap.parse_args()
 
-    from stclusters.gazetteer import build_gazetteer
     from stclusters.geocode import geocode
+    from stclusters.geocode.gazetteer import build_gazetteer
 
     t0 = time.perf_counter()
     places, names = build_gazetteer(min_population=args.min_population)

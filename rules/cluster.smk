@@ -6,7 +6,7 @@ rule cluster_source:
     """
     input:
         "results/locations/{locspec}/locations.parquet",
-        code=package_code("cluster", "geo", "locations", "params"),
+        code=package_code("cluster_source"),
     output:
         "results/cluster/sources/{locspec}/{source}/{first}-{last}/{algorithm}/{params}/labels.parquet",
     wildcard_constraints:
@@ -33,7 +33,7 @@ rule merge_clusters:
         unpack(variant_labels),
         unpack(variant_tables("locations", "location_places")),
         places="results/gazetteer/places.parquet",
-        code=package_code("merge", "cluster", "geo", "locations", "rank", "countries"),
+        code=package_code("merge_clusters"),
     output:
         membership="results/cluster/{variant}/membership.parquet",
         clusters="results/cluster/{variant}/clusters.parquet",

@@ -1,6 +1,8 @@
 # Shared helpers: paths and config lookups used by the stage rules.
 from pathlib import Path
 
+from stclusters.codedeps import code_files
+from stclusters.figures import CONTINENT_REGION as CONTINENT_WINDOW
 from stclusters.variants import labels_path, locations_spec, resolve_variant
 
 SOURCES = ["pct", "pub", "vc"]
@@ -10,8 +12,6 @@ VARIANTS = list(config["variants"])
 VARIANT = {v: resolve_variant(config, v) for v in VARIANTS}
 COMPARE = [tuple(pair) for pair in config["compare"]]
 ENV = "../envs/stclusters.yaml"
-# stage files add their own default targets here (e.g. EXTRA_TARGETS.extend([...]))
-EXTRA_TARGETS = []
 # files shipped with the workflow, found from any working directory (--directory)
 NOTEBOOKS = Path(workflow.basedir) / "notebooks"
 
@@ -22,13 +22,18 @@ wildcard_constraints:
     algorithm="dbscan|hdbscan",
 
 
-def package_code(*modules):
-    """Package modules as inputs, so that editing one reruns exactly the steps using it.
+def package_code(script, *notebooks):
+    """The package modules a rule's script (and notebooks) import, directly or not, as inputs.
 
-    Snakemake tracks the scripts/ adapter itself, not the package code it calls.
+    Snakemake tracks the scripts/ adapter itself, not the package code it calls; listing the
+    transitive `stclusters` imports (computed from the source, stclusters/codedeps.py) makes
+    an edit of any module rerun exactly the rules whose scripts use it. `script` is the
+    stem of the rule's scripts/*.py file, `notebooks` the stems of notebooks/*.ipynb.
     """
-    pkg = Path(workflow.basedir) / "stclusters"
-    return [str(pkg / f"{m}.py") for m in ("__init__", "io", "logs", *modules)]
+    base = Path(workflow.basedir)
+    entries = [base / "scripts" / f"{script}.py"]
+    entries += [base / "notebooks" / f"{nb}.ipynb" for nb in notebooks]
+    return code_files(base, entries)
 
 
 def demo_mode():
@@ -86,19 +91,97 @@ def accounting_files():
     return files
 
 
-def appendix_extras(wildcards):
-    """Stage targets the appendix shows: maps, charts, tables, regional and extended runs."""
-    keep = ("results/figures/", "results/tables/", "results/regional/")
-    skip = ("sweep", "uncertainty", "rank_change", "geocode_qa")
-    return [t for t in EXTRA_TARGETS if t.startswith(keep) and not any(k in t for k in skip)]
+# ---------------------------------------------------------------- targets, by name
+# The one owner of what the workflow builds by default: final_targets() is the union of the
+# named groups below, and the report rules take the groups they show by name.
+FIGURE_AREAS = ["east_asia", "europe", "north_america"]
+COMPOSITION_N = 30
 
 
-def methodology_extras(wildcards):
-    """Stage targets the methodology report shows: sweeps and rank uncertainty."""
-    return [t for t in EXTRA_TARGETS if "sweep" in t or "sensitivity" in t or "uncertainty" in t]
+def sensitivity_variants():
+    """Variants the sensitivity stage analyses (none when it is off)."""
+    sens = config["sensitivity"]
+    return list(sens["variants"]) if sens["enabled"] else []
+
+
+def sweep_sources():
+    """Sources the parameter sweep covers (none when it is off)."""
+    return list(config["sweep"]["sources"]) if config["sweep"]["enabled"] else []
+
+
+def variant_figures():
+    """Per variant: its maps and charts (PDF beside every PNG)."""
+    top_n = config["top_n"]
+    out = {}
+    for v in VARIANTS:
+        out[f"map_{v}"] = f"results/figures/{v}/map_top{top_n}.png"
+        for area in FIGURE_AREAS:
+            out[f"map_{area}_{v}"] = f"results/figures/{v}/map_{area}.pdf"
+        out[f"intensity_map_{v}"] = f"results/figures/{v}/intensity_top{top_n}.pdf"
+        out[f"composition_{v}"] = f"results/figures/{v}/composition_top{COMPOSITION_N}.pdf"
+    return out
+
+
+def table_targets():
+    """Per variant: the GII tables (CSV beside Markdown and LaTeX) and the extended list."""
+    out = {}
+    for v in VARIANTS:
+        out[f"top100_{v}"] = f"results/tables/{v}/top100.md"
+        out[f"extended_{v}"] = f"results/tables/{v}/extended.md"
+    return out
+
+
+def regional_targets():
+    """Per regional ranking: its table, and its map where a map window exists."""
+    out = {}
+    for r, spec in config["regional"].items():
+        out[f"regional_{r}"] = f"results/regional/{r}/clusters.csv"
+        out[f"regional_top_{r}"] = f"results/regional/{r}/top{spec['top_n']}.md"
+        if spec["continent"] in CONTINENT_WINDOW:
+            out[f"regional_map_{r}"] = f"results/figures/regional/{r}/map_top{spec['top_n']}.pdf"
+    return out
+
+
+def sweep_targets():
+    """The sweep summaries and heatmaps, per source."""
+    v = config["sweep"]["variant"]
+    out = {}
+    for s in sweep_sources():
+        out[f"sweep_summary_{s}"] = f"results/sweep/summary/{v}/{s}.csv"
+        out[f"sweep_heatmap_{s}"] = f"results/figures/sweep/{v}_{s}.png"
+    return out
+
+
+def sensitivity_targets():
+    """Rank uncertainty, Sobol' indices and the uncertainty chart, per analysed variant."""
+    out = {}
+    for v in sensitivity_variants():
+        out[f"uncertainty_{v}"] = f"results/sensitivity/{v}/rank_uncertainty.csv"
+        out[f"indices_{v}"] = f"results/sensitivity/{v}/indices.csv"
+        out[f"uncertainty_chart_{v}"] = f"results/figures/{v}/rank_uncertainty.pdf"
+    return out
+
+
+def comparison_targets():
+    out = {}
+    for a, b in COMPARE:
+        out[f"compare_{a}_{b}"] = f"results/compare/{a}_vs_{b}.csv"
+        out[f"rank_change_{a}_{b}"] = f"results/figures/rank_change_{a}_vs_{b}.png"
+    return out
+
+
+def appendix_inputs(wildcards):
+    """What the appendix shows, by name: maps, charts, tables, regional and extended runs."""
+    return {**variant_figures(), **table_targets(), **regional_targets()}
+
+
+def methodology_inputs(wildcards):
+    """What the methodology report shows, by name: comparisons, sweeps, rank uncertainty."""
+    return {**comparison_targets(), **sweep_targets(), **sensitivity_targets()}
 
 
 def final_targets():
+    """Every default target of the workflow."""
     targets = [
         "results/extract/accounting.csv",
         "results/geocode/accounting.csv",
@@ -111,13 +194,9 @@ def final_targets():
             f"{locations_dir(v)}/accounting.csv",
             f"results/ranking/{v}/accounting.csv",
             f"results/ranking/{v}/clusters.csv",
-            f"results/tables/{v}/top100.md",
             f"results/fidelity/{v}/summary.json",
-            f"results/figures/{v}/map_top{config['top_n']}.png",
         ]
-    for a, b in COMPARE:
-        targets += [
-            f"results/compare/{a}_vs_{b}.csv",
-            f"results/figures/rank_change_{a}_vs_{b}.png",
-        ]
-    return targets + EXTRA_TARGETS
+    for group in (variant_figures, table_targets, regional_targets, comparison_targets,
+                  sweep_targets, sensitivity_targets):
+        targets += list(group().values())
+    return targets

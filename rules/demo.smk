@@ -1,7 +1,7 @@
 rule demo_world:
     """Generate the embedded synthetic demo world (a raw extract on real geography)."""
     input:
-        code=package_code("demo", "geo", "geocode", "text", "countries"),
+        code=package_code("demo_world"),
     output:
         "results/demo/raw_extract.parquet",
     params:

@@ -2,12 +2,7 @@ rule extract:
     """Validate raw extracts into the canonical record table; rejects keep a reason."""
     input:
         [e["path"] for e in extract_inputs()],
-        code=package_code(
-            "extract/__init__", "extract/contract", "extract/formats", "extract/stage",
-            "extract/readers/__init__", "extract/readers/_common", "extract/readers/generic",
-            "extract/readers/patentsview", "extract/readers/openalex",
-            "extract/readers/crunchbase", "countries", "text",
-        ),
+        code=package_code("extract"),
     output:
         records="results/extract/records.parquet",
         rejects="results/extract/rejects.parquet",

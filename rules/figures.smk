@@ -3,7 +3,7 @@ rule map_figure:
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=package_code("figures"),
+        code=package_code("map_figure"),
     output:
         png=report(
             "results/figures/{variant}/map_top{top_n}.png",
@@ -29,7 +29,7 @@ rule rank_change_figure:
     """Rank change of the top clusters between two variants."""
     input:
         "results/compare/{a}_vs_{b}.csv",
-        code=package_code("figures"),
+        code=package_code("rank_change_figure"),
     output:
         png=report(
             "results/figures/rank_change_{a}_vs_{b}.png",
@@ -57,27 +57,6 @@ rule rank_change_figure:
 # Regional windows of the world ranking, the regional rankings' maps (config.regional),
 # S&T intensity, score composition and (with the sensitivity stage) rank uncertainty.
 # Every figure is a PNG (in the Snakemake report) with a PDF beside it.
-FIGURE_AREAS = ["east_asia", "europe", "north_america"]
-# GeoNames continent of a regional ranking -> map window of stclusters.figures.REGIONS
-FIGURE_CONTINENT_WINDOW = {"AF": "africa", "EU": "europe", "NA": "north_america", "AS": "east_asia"}
-COMPOSITION_N = 30
-_SENS = config.get("sensitivity", {}) or {}
-SENSITIVITY_VARIANTS = (
-    list(_SENS.get("variants") or ([_SENS["variant"]] if _SENS.get("variant") else VARIANTS))
-    if _SENS.get("enabled")
-    else []
-)
-
-for _v in VARIANTS:
-    EXTRA_TARGETS += [f"results/figures/{_v}/map_{_a}.pdf" for _a in FIGURE_AREAS]
-    EXTRA_TARGETS += [
-        f"results/figures/{_v}/intensity_top{config['top_n']}.pdf",
-        f"results/figures/{_v}/composition_top{COMPOSITION_N}.pdf",
-    ]
-for _r, _spec in config["regional"].items():
-    if _spec["continent"] in FIGURE_CONTINENT_WINDOW:
-        EXTRA_TARGETS.append(f"results/figures/regional/{_r}/map_top{_spec['top_n']}.pdf")
-EXTRA_TARGETS += [f"results/figures/{_v}/rank_uncertainty.pdf" for _v in SENSITIVITY_VARIANTS]
 
 
 rule regional_window_figure:
@@ -85,7 +64,7 @@ rule regional_window_figure:
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=package_code("figures"),
+        code=package_code("regional_map_figure"),
     output:
         png=report(
             "results/figures/{variant}/map_{area}.png",
@@ -117,7 +96,7 @@ rule regional_ranking_figure:
         location_places=lambda wc: (
             f"{locations_dir(config['regional'][wc.region]['variant'])}/location_places.parquet"
         ),
-        code=package_code("figures", "regional"),
+        code=package_code("regional_ranking_figure"),
     output:
         png=report(
             "results/figures/regional/{region}/map_top{top_n}.png",
@@ -131,7 +110,7 @@ rule regional_ranking_figure:
         top_n=r"\d+",
     params:
         continent=lambda wc: config["regional"][wc.region]["continent"],
-        window=lambda wc: FIGURE_CONTINENT_WINDOW[config["regional"][wc.region]["continent"]],
+        window=lambda wc: CONTINENT_WINDOW[config["regional"][wc.region]["continent"]],
         label=lambda wc: VARIANT[config["regional"][wc.region]["variant"]]["label"],
     log:
         "logs/figures/regional_{region}_top{top_n}.log",
@@ -146,7 +125,7 @@ rule intensity_figure:
     """World map of the S&T intensity of a variant's top clusters."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
-        code=package_code("figures"),
+        code=package_code("intensity_figure"),
     output:
         png=report(
             "results/figures/{variant}/intensity_top{top_n}.png",
@@ -172,7 +151,7 @@ rule composition_figure:
     """Score of a variant's top clusters split into its sources' shares."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
-        code=package_code("figures"),
+        code=package_code("composition_figure"),
     output:
         png=report(
             "results/figures/{variant}/composition_top{top_n}.png",
@@ -199,7 +178,7 @@ rule rank_uncertainty_figure:
     """Nominal rank, median rank and 5-95% rank interval of a variant's top clusters."""
     input:
         uncertainty="results/sensitivity/{variant}/rank_uncertainty.csv",
-        code=package_code("figures"),
+        code=package_code("rank_uncertainty_figure"),
     output:
         png=report(
             "results/figures/{variant}/rank_uncertainty.png",

@@ -1,7 +1,7 @@
 rule gazetteer:
     """Build the offline gazetteer (GeoNames places and all their names) once."""
     input:
-        code=package_code("gazetteer", "text", "countries"),
+        code=package_code("gazetteer"),
     output:
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
@@ -24,7 +24,7 @@ rule geocode:
         records="results/extract/records.parquet",
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
-        code=package_code("geocode", "geo", "text", "countries"),
+        code=package_code("geocode"),
     output:
         placed="results/geocode/records.parquet",
         unmatched="results/geocode/unmatched.parquet",
@@ -49,7 +49,7 @@ rule geocode_qa:
     input:
         placed="results/geocode/records.parquet",
         unmatched="results/geocode/unmatched.parquet",
-        code=package_code("qa", "figures"),
+        code=package_code("geocode_qa"),
     output:
         by_country="results/geocode/qa/by_country.csv",
         by_method="results/geocode/qa/by_source_method.csv",

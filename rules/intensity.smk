@@ -2,7 +2,7 @@ rule population_raster:
     """The embedded default population grid, generated from GeoNames populations."""
     input:
         "results/gazetteer/places.parquet",
-        code=package_code("intensity", "geo"),
+        code=package_code("population_raster"),
     output:
         "results/intensity/population.tif",
     params:

@@ -5,7 +5,7 @@ rule rank:
         membership="results/cluster/{variant}/membership.parquet",
         clusters="results/cluster/{variant}/clusters.parquet",
         raster=population_raster(),
-        code=package_code("rank", "geo", "locations", "intensity", "tables"),
+        code=package_code("rank"),
     output:
         csv="results/ranking/{variant}/clusters.csv",
         parquet="results/ranking/{variant}/clusters.parquet",
@@ -34,7 +34,7 @@ rule compare_variants:
         membership_a="results/cluster/{a}/membership.parquet",
         membership_b="results/cluster/{b}/membership.parquet",
         locations=lambda wc: f"{locations_dir(wc.a)}/locations.parquet",
-        code=package_code("compare", "locations"),
+        code=package_code("compare_variants"),
     output:
         table="results/compare/{a}_vs_{b}.csv",
         summary="results/compare/{a}_vs_{b}_summary.json",

@@ -5,11 +5,6 @@ REGIONS = config["regional"]
 for _r, _spec in REGIONS.items():
     if _spec["variant"] not in VARIANT:
         raise ValueError(f"regional.{_r}.variant {_spec['variant']!r} is not a variant")
-    EXTRA_TARGETS += [
-        f"results/regional/{_r}/clusters.csv",
-        f"results/regional/{_r}/top{_spec['top_n']}.md",
-    ]
-EXTRA_TARGETS += [f"results/tables/{v}/extended.md" for v in VARIANTS]
 
 
 wildcard_constraints:
@@ -27,7 +22,7 @@ rule regional_ranking:
             f"{locations_dir(REGIONS[wc.region]['variant'])}/organizations.parquet"
         ),
         places="results/gazetteer/places.parquet",
-        code=package_code("regional", "merge", "cluster", "rank", "geo", "locations", "countries"),
+        code=package_code("regional_ranking"),
     output:
         csv="results/regional/{region}/clusters.csv",
         parquet="results/regional/{region}/clusters.parquet",
@@ -53,7 +48,7 @@ rule regional_table:
     """The region's top clusters as CSV and Markdown."""
     input:
         "results/regional/{region}/clusters.parquet",
-        code=package_code("regional", "tables"),
+        code=package_code("regional_table"),
     output:
         csv="results/regional/{region}/top{top_n}.csv",
         md="results/regional/{region}/top{top_n}.md",
@@ -72,7 +67,7 @@ rule extended_table:
     """The ranking beyond the top_n: ranks top_n + 1 .. extended_n."""
     input:
         "results/ranking/{variant}/clusters.parquet",
-        code=package_code("regional", "tables"),
+        code=package_code("regional_extended"),
     output:
         csv="results/tables/{variant}/extended.csv",
         md="results/tables/{variant}/extended.md",

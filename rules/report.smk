@@ -1,7 +1,7 @@
 rule appendix_report:
     """Execute the GII appendix notebook over the results and export it to HTML."""
     input:
-        unpack(lambda wc: {"extras": appendix_extras(wc)}),
+        unpack(appendix_inputs),
         notebook=str(NOTEBOOKS / "appendix.ipynb"),
         rankings=expand("results/ranking/{variant}/clusters.csv", variant=VARIANTS),
         maps=expand(
@@ -10,7 +10,7 @@ rule appendix_report:
             top_n=config["top_n"],
         ),
         tables=expand("results/tables/{variant}/{table}.csv", variant=VARIANTS, table=GII_TABLES),
-        code=package_code("report", "reportkit", "tables"),
+        code=package_code("render_report", "appendix"),
     output:
         html="reports/appendix.html",
         notebook="results/reports/appendix.ipynb",
@@ -38,14 +38,14 @@ rule appendix_report:
 rule methodology_report:
     """Execute the methodology-comparison notebook and export it to HTML."""
     input:
-        unpack(lambda wc: {"extras": methodology_extras(wc)}),
+        unpack(methodology_inputs),
         notebook=str(NOTEBOOKS / "methodology_comparison.ipynb"),
         compare=[f"results/compare/{a}_vs_{b}.csv" for a, b in COMPARE],
         compare_figs=[f"results/figures/rank_change_{a}_vs_{b}.png" for a, b in COMPARE],
         geocode_qa="results/figures/geocode_qa.png",
         fidelity=expand("results/fidelity/{variant}/summary.json", variant=VARIANTS),
         accounting=[path for _, path in accounting_files()],
-        code=package_code("report", "reportkit", "tables", "compare"),
+        code=package_code("render_report", "methodology_comparison"),
     output:
         html="reports/methodology_comparison.html",
         notebook="results/reports/methodology_comparison.ipynb",

@@ -18,19 +18,13 @@ if SENS["enabled"]:
             )
         if VARIANT[_v]["algorithm"] != "dbscan":
             raise ValueError(f"sensitivity needs a DBSCAN variant; {_v} uses HDBSCAN")
-        EXTRA_TARGETS.extend(
-            [
-                f"results/sensitivity/{_v}/rank_uncertainty.csv",
-                f"results/sensitivity/{_v}/indices.csv",
-            ]
-        )
 
 
 rule sensitivity_doc_locations:
     """Each document's contribution to each rounded location, for the bootstrap."""
     input:
         "results/geocode/records.parquet",
-        code=package_code("sensitivity", "locations"),
+        code=package_code("sensitivity_doc_locations"),
     output:
         "results/sensitivity/docs/{counting}/round~{round_deg}/doc_locations.parquet",
     wildcard_constraints:
@@ -56,7 +50,7 @@ rule sensitivity:
     """Rank uncertainty of every nominal cluster and variance-based indices per choice."""
     input:
         unpack(lambda wc: stage_inputs(config, wc.variant)),
-        code=package_code("sensitivity", "cluster", "geo", "locations", "variants", "params"),
+        code=package_code("sensitivity_ranks"),
     output:
         uncertainty="results/sensitivity/{variant}/rank_uncertainty.csv",
         by_component="results/sensitivity/{variant}/rank_uncertainty_by_component.csv",

@@ -16,20 +16,13 @@ if SWEEP["enabled"]:
     _missing = set(SWEEP["sources"]) - set(VARIANT[SWEEP["variant"]]["sources"])
     if _missing:
         raise ValueError(f"sweep.sources {sorted(_missing)} not in variant {SWEEP['variant']}")
-    for _s in SWEEP["sources"]:
-        EXTRA_TARGETS.extend(
-            [
-                f"results/sweep/summary/{SWEEP['variant']}/{_s}.csv",
-                f"results/figures/sweep/{SWEEP['variant']}_{_s}.png",
-            ]
-        )
 
 
 rule sweep_eps:
     """DBSCAN labels of one source at one eps for every min_share of the sweep grid."""
     input:
         "results/locations/{locspec}/locations.parquet",
-        code=package_code("cluster", "geo", "locations", "params"),
+        code=package_code("sweep_cluster"),
     output:
         eps_outputs(SWEEP_MS),
     wildcard_constraints:
@@ -60,7 +53,7 @@ rule sweep_summary:
         points=lambda wc: [
             point_labels_path(VARIANT[wc.variant], wc.source, e, m) for e, m in SWEEP_POINTS
         ],
-        code=package_code("sweep", "locations"),
+        code=package_code("sweep_summary"),
     output:
         "results/sweep/summary/{variant}/{source}.csv",
     params:
@@ -85,7 +78,7 @@ rule sweep_heatmap:
     """Heatmaps of the sweep summary of one source."""
     input:
         "results/sweep/summary/{variant}/{source}.csv",
-        code=package_code("figures"),
+        code=package_code("sweep_heatmap"),
     output:
         report(
             "results/figures/sweep/{variant}_{source}.png",

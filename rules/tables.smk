@@ -34,7 +34,7 @@ rule fidelity:
     """Compare a variant's ranking with the published GII ranks (when the facts are there)."""
     input:
         "results/ranking/{variant}/clusters.parquet",
-        code=package_code("fidelity", "compare", "tables"),
+        code=package_code("fidelity"),
     output:
         summary="results/fidelity/{variant}/summary.json",
         ranks="results/fidelity/{variant}/ranks.csv",

@@ -2,7 +2,7 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.gazetteer import build_gazetteer
+from stclusters.geocode.gazetteer import build_gazetteer
 from stclusters.io import write_parquet
 from stclusters.logs import logged_step
 

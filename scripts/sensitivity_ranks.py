@@ -32,8 +32,8 @@ with logged_step(snakemake.log[0], f"sensitivity {name}") as log:
         sources[s] = source_data(s, locs, docs, window=current[s], params=full["params"][s],
                                  hdbscan=hdb)
     engine = Engine(sources, merge["link_km"], merge["attach_km"], seed=st.seed)
-    log.info("engine: %d locations, %d link pairs, %d attach candidates (%.1f s)",
-             engine.n, engine.n_link_pairs, len(engine.att_v), time.perf_counter() - t0)
+    log.info("engine: %d locations, %d link pairs, %d attach candidates (%.1f s)", engine.n,
+             engine.pairs.n_link_pairs, len(engine.pairs.att_v), time.perf_counter() - t0)
     # the in-process DBSCAN must give the workflow's own labels at the nominal point
     for s in full["sources"]:
         cached = read_parquet(inp[f"labels_{s}"]).set_index("loc_id")["label"]
@@ -49,6 +49,7 @@ with logged_step(snakemake.log[0], f"sensitivity {name}") as log:
         settings=st,
         vc_weight=full["sources"].get("vc", 1.0),
         logger=log,
+        ranking_label=str(inp.ranking),
     )
     write_csv(out["uncertainty"], snakemake.output.uncertainty)
     write_csv(out["by_component"], snakemake.output.by_component)

@@ -34,8 +34,8 @@ these columns added:
 
 
 def _geocode(args: argparse.Namespace) -> int:
-    from stclusters.gazetteer import build_gazetteer
     from stclusters.geocode import geocode
+    from stclusters.geocode.gazetteer import build_gazetteer
 
     try:
         df = pd.read_csv(args.input, dtype=str, keep_default_na=False, encoding="utf-8")

@@ -1,7 +1,7 @@
 """First-level administrative divisions: the one home of state, province and prefecture tables.
 
 Keys are GeoNames admin1 codes. The geocoder reads region strings with these tables
-(``stclusters.geocode``), the demo world writes addresses with them (``stclusters.demo``)
+(``stclusters.geocode.regions``), the demo world writes addresses with them (``stclusters.demo``)
 and cluster names carry the US/CA suffix from them (``stclusters.naming``).
 """
 

@@ -195,6 +195,14 @@ def test_schema_format_enum_is_the_formats_table():
     assert {f.source for f in FORMATS.values()} - {None} <= sources
 
 
+def test_every_format_is_documented():
+    """docs/data-format.md's table of readers has a row for every format."""
+    doc = (ROOT / "docs/data-format.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`").split("`")[0] for line in doc.splitlines()
+            if line.startswith("| `")}
+    assert set(FORMATS) <= rows, sorted(set(FORMATS) - rows)
+
+
 def test_one_reader_module_per_format():
     """Every module in extract/readers/ (but the private ones) is one format's reader."""
     folder = ROOT / "stclusters/extract/readers"

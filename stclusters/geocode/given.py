@@ -1,0 +1,83 @@
+"""Rows with valid given coordinates: keep them, repair swapped ones, attach a place.
+
+A row with valid coordinates keeps them (``given``, score 100) and gets the exact or
+alternate text match of its key when that place lies within 50 km of the coordinates,
+else the nearest gazetteer place within 50 km (else none, ``geonameid`` -1).
+
+Swapped coordinates are repaired: when the nearest place within 50 km is not in the given
+country (or there is none) but the point with latitude and longitude exchanged (possible
+when ``|lon| <= 90``) has its nearest place in the given country, the exchanged point is
+used and ``coord_status`` becomes ``swapped``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stclusters.geo import haversine_km
+from stclusters.geocode.keys import Rows
+from stclusters.geocode.places import NEAR_RADIUS_KM, Places
+
+__all__ = ["GivenPlacement", "place_given"]
+
+
+@dataclass
+class GivenPlacement:
+    """The placement of the rows with given coordinates (arrays over ``rows``)."""
+
+    rows: np.ndarray  # row positions
+    lat: np.ndarray  # coordinates, exchanged where swapped
+    lon: np.ndarray
+    swapped: np.ndarray  # bool: latitude and longitude were exchanged
+    pidx: np.ndarray  # place row (-1: none)
+
+
+def _nearest_unique(pl: Places, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """:meth:`Places.nearest`, computed once per distinct point."""
+    upts, inv = np.unique(np.column_stack([lat, lon]), axis=0, return_inverse=True)
+    return pl.nearest(upts[:, 0], upts[:, 1])[inv.reshape(-1)]
+
+
+def _repair_swapped(
+    pl: Places, iso: np.ndarray, lat: np.ndarray, lon: np.ndarray, near: np.ndarray
+) -> np.ndarray:
+    """Exchange latitude and longitude (in place, with ``near``) of the points that are not
+    near a place of their country while the exchanged point is; returns that mask."""
+    near_iso = np.where(near >= 0, pl.iso[np.maximum(near, 0)], None)
+    doubt = np.flatnonzero((iso != None) & (near_iso != iso) & (np.abs(lon) <= 90))  # noqa: E711
+    swapped = np.zeros(len(lat), dtype=bool)
+    if len(doubt) == 0:
+        return swapped
+    snear = _nearest_unique(pl, lon[doubt], lat[doubt])
+    ok = (snear >= 0) & (pl.iso[np.maximum(snear, 0)] == iso[doubt])
+    sw = doubt[ok]
+    lat[sw], lon[sw] = lon[sw].copy(), lat[sw].copy()
+    near[sw] = snear[ok]
+    swapped[sw] = True
+    return swapped
+
+
+def place_given(rows: Rows, keys: pd.DataFrame, pl: Places) -> GivenPlacement | None:
+    """Placement of the rows with valid given coordinates (None when there is none)."""
+    if not rows.given.any():
+        return None
+    g = np.flatnonzero(rows.given)
+    lat, lon = rows.lat[g].copy(), rows.lon[g].copy()
+    near = _nearest_unique(pl, lat, lon)
+    swapped = _repair_swapped(pl, rows.iso[g], lat, lon, near)
+    # the key's exact/alternate place, when it lies within the radius of the point
+    gk = rows.row_key[g]
+    has = np.flatnonzero(gk >= 0)
+    text_p = np.full(len(g), -1, dtype=np.int64)
+    text_m = keys["method"].to_numpy()[gk[has]]
+    text_p[has] = np.where((text_m == "exact") | (text_m == "alternate"),
+                           keys["pidx"].to_numpy()[gk[has]], -1)
+    tp = np.maximum(text_p, 0)
+    close = (text_p >= 0) & (
+        haversine_km(lat, lon, pl.lat[tp], pl.lon[tp]) <= NEAR_RADIUS_KM
+    )
+    return GivenPlacement(rows=g, lat=lat, lon=lon, swapped=swapped,
+                          pidx=np.where(close, text_p, near))

@@ -1,0 +1,178 @@
+"""geocode(): canonical address records -> coordinates and a gazetteer place, in phases.
+
+All text work is done once per unique address key (:mod:`stclusters.geocode.keys`) and
+joined back to the rows, so the cost grows with the number of distinct addresses, not
+with the number of rows. The phases, in order:
+
+1. keys: the rows' codes and the key table;
+2. text matching of the keys (:mod:`stclusters.geocode.phases`): exact/alternate, then,
+   for the keys that rows without coordinates need, fuzzy, then the region and country
+   fallbacks;
+3. rows without coordinates take their key's place; US ZIP codes then refine them
+   (:mod:`stclusters.geocode.postal`);
+4. rows with valid coordinates keep them (:mod:`stclusters.geocode.given`);
+5. assembly of ``placed`` and ``unmatched``.
+
+Rows that cannot be placed go to ``unmatched`` with a reason: ``no_address`` (no
+coordinates and a blank city), ``unknown_country`` (no coordinates and a blank or
+unrecognised country), ``no_match`` (nothing found, e.g. a country without places).
+Rows with given coordinates take the given country, or the attached place's country when
+the given one is unknown; rows placed by text take their place's country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stclusters.geocode.given import place_given
+from stclusters.geocode.keys import Rows, column, key_table
+from stclusters.geocode.phases import SCORES, match_exact, match_fallbacks, match_fuzzy
+from stclusters.geocode.places import Places
+from stclusters.geocode.postal import postal_placement
+
+__all__ = ["geocode"]
+
+
+@dataclass
+class Placement:
+    """Per-row outputs of the geocoder (arrays of the records' length)."""
+
+    pidx: np.ndarray  # place row (-1: none)
+    method: np.ndarray  # geo_method (None: unmatched)
+    score: np.ndarray
+    iso: np.ndarray  # country ISO2
+    reason: np.ndarray  # unmatched reason (None: placed)
+    lat: np.ndarray  # coordinates other than the place's (ZIP centroid); NaN: none
+    lon: np.ndarray
+    status: np.ndarray  # coord_status
+
+
+def geocode(
+    records: pd.DataFrame,
+    places: pd.DataFrame,
+    names: pd.DataFrame,
+    fuzzy_min_score: float = 90.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Geocode canonical records against the gazetteer; returns ``(placed, unmatched)``.
+
+    ``placed`` has every input column plus ``country_iso2``, ``geonameid`` (-1: none),
+    ``place_name``, ``admin1``, ``geo_method``, ``geo_score``, with ``lat``/``lon``
+    replaced by the final coordinates; ``unmatched`` has the input columns plus
+    ``reason``. Both are sorted by ``record_id``; together they hold every input row once.
+    """
+    cutoff = float(fuzzy_min_score)
+    pl = Places(places)
+    rows, keys = key_table(records)
+    needed = np.zeros(len(keys), dtype=bool)
+    needed[rows.row_key[rows.has_key & ~rows.given]] = True
+    exact = match_exact(keys, names, pl)
+    match_fuzzy(keys, needed, names, pl, cutoff)
+    match_fallbacks(keys, needed, pl)
+    out = _place_text_rows(rows, keys)
+    _apply_postal(out, records, rows, keys, exact, pl, cutoff)
+    _apply_given(out, rows, keys, pl)
+    return _assemble(records, rows, out, pl)
+
+
+def _place_text_rows(rows: Rows, keys: pd.DataFrame) -> Placement:
+    """Rows without coordinates take their key's place; the unmatched get their reason."""
+    n = len(rows.row_key)
+    out = Placement(
+        pidx=np.full(n, -1, dtype=np.int64),
+        method=np.full(n, None, dtype=object),
+        score=np.full(n, np.nan, dtype=np.float64),
+        iso=rows.iso.copy(),
+        reason=np.full(n, None, dtype=object),
+        lat=np.full(n, np.nan),
+        lon=np.full(n, np.nan),
+        status=rows.status.copy(),
+    )
+    text_rows = ~rows.given & rows.has_key
+    rk = rows.row_key[text_rows]
+    out.pidx[text_rows] = keys["pidx"].to_numpy()[rk]
+    out.method[text_rows] = keys["method"].to_numpy()[rk]
+    out.score[text_rows] = keys["score"].to_numpy()[rk]
+    out.reason[~rows.given & (rows.city_id < 0)] = "no_address"
+    out.reason[~rows.given & (rows.city_id >= 0) & (rows.iso_id < 0)] = "unknown_country"
+    out.reason[text_rows & (out.pidx < 0)] = "no_match"
+    return out
+
+
+def _apply_postal(
+    out: Placement, records: pd.DataFrame, rows: Rows, keys: pd.DataFrame,
+    exact: pd.DataFrame, pl: Places, cutoff: float,
+) -> None:
+    """US ZIP codes: choose among same-name places, or place at the ZIP centroid."""
+    text_rows = ~rows.given & rows.has_key
+    zp = postal_placement(column(records, "postal_code"), text_rows, rows, keys, exact, pl,
+                          cutoff)
+    if zp is None or len(zp.rows) == 0:
+        return
+    out.pidx[zp.rows] = zp.pidx
+    out.method[zp.rows] = zp.method
+    out.score[zp.rows] = zp.score
+    out.lat[zp.rows] = zp.lat
+    out.lon[zp.rows] = zp.lon
+    out.reason[zp.rows] = None
+
+
+def _apply_given(out: Placement, rows: Rows, keys: pd.DataFrame, pl: Places) -> None:
+    """Rows with valid coordinates: ``given``, repaired when swapped, with a nearby place."""
+    gp = place_given(rows, keys, pl)
+    if gp is None:
+        return
+    g = gp.rows
+    out.method[g] = "given"
+    out.score[g] = SCORES["given"]
+    rows.lat[g], rows.lon[g] = gp.lat, gp.lon
+    out.status[g[gp.swapped]] = "swapped"
+    out.pidx[g] = gp.pidx
+    no_iso = out.iso[g] == None  # noqa: E711
+    got = gp.pidx >= 0
+    out.iso[g[no_iso & got]] = pl.iso[gp.pidx[no_iso & got]]
+
+
+def _assemble(
+    records: pd.DataFrame, rows: Rows, out: Placement, pl: Places
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``placed`` and ``unmatched`` frames, each sorted by ``record_id``."""
+    given = rows.given
+    placed_mask = out.reason == None  # noqa: E711
+    has_p = out.pidx >= 0
+    p = np.maximum(out.pidx, 0)
+    gid = np.where(has_p, pl.gid[p], -1).astype(np.int64)
+    place_name = np.where(has_p, pl.name[p], None)
+    admin1 = np.where(has_p, pl.admin1[p], None)
+    lat_out = np.where(given, rows.lat, np.where(has_p, pl.lat[p], np.nan))
+    lon_out = np.where(given, rows.lon, np.where(has_p, pl.lon[p], np.nan))
+    at_zip = np.isfinite(out.lat)
+    lat_out[at_zip] = out.lat[at_zip]
+    lon_out[at_zip] = out.lon[at_zip]
+    # text-placed rows take their country from the place (equal to the given country)
+    text_placed = placed_mask & ~given & has_p & ~at_zip
+    out.iso[text_placed] = pl.iso[p[text_placed]]
+
+    placed = records.loc[placed_mask].copy()
+    if "coord_status" in placed.columns:
+        placed["coord_status"] = pd.array(out.status[placed_mask], dtype="object").astype(
+            records["coord_status"].dtype)
+    placed["lat"] = lat_out[placed_mask]
+    placed["lon"] = lon_out[placed_mask]
+    placed["country_iso2"] = pd.array(out.iso[placed_mask], dtype="object")
+    placed["geonameid"] = gid[placed_mask]
+    placed["place_name"] = pd.array(place_name[placed_mask], dtype="object")
+    placed["admin1"] = pd.array(admin1[placed_mask], dtype="object")
+    placed["geo_method"] = pd.array(out.method[placed_mask], dtype="object")
+    placed["geo_score"] = out.score[placed_mask]
+    unmatched = records.loc[~placed_mask].copy()
+    unmatched["reason"] = pd.array(out.reason[~placed_mask], dtype="object")
+    return _finish(placed), _finish(unmatched)
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    if "record_id" in df.columns:
+        df = df.sort_values("record_id", kind="stable")
+    return df.reset_index(drop=True)

@@ -1,0 +1,155 @@
+"""The data the engine re-runs on: each document's contribution to each rounded location
+(:func:`doc_locations`, the bootstrap's table) and one source's current-window locations
+with their document matrix and cached HDBSCAN labels (:class:`SourceData`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from stclusters.locations import weighted_rows
+
+
+def doc_locations(
+    placed: pd.DataFrame,
+    counting: str = "fractional",
+    round_deg: float = 0.01,
+    exclude_methods: Sequence[str] = ("region", "country"),
+    renormalize: bool = True,
+) -> pd.DataFrame:
+    """Each document's contribution to each rounded location, for the bootstrap.
+
+    The rows, weights and ``loc_id`` come from :func:`stclusters.locations.weighted_rows`,
+    as in :func:`~stclusters.locations.build_locations`, so summing ``weight`` over ``doc`` gives the
+    locations table. Returns ``source``, ``doc`` (int64: 0..n-1 per source, in
+    ``doc_id`` order), ``year`` (int32), ``loc_id`` (int64), ``weight`` (float64), one row
+    per (source, doc, loc_id), sorted by them.
+    """
+    kept, _ = weighted_rows(placed, counting, round_deg, exclude_methods, renormalize)
+    kept["doc_id"] = kept["doc_id"].astype(str)
+    docs = []
+    for _, g in kept.groupby("source", sort=True):
+        codes = pd.Index(np.sort(g["doc_id"].unique()))
+        docs.append(pd.Series(codes.get_indexer(g["doc_id"]), index=g.index, dtype=np.int64))
+    kept["doc"] = pd.concat(docs) if docs else pd.Series(dtype=np.int64)
+    out = (
+        kept.groupby(["source", "doc", "loc_id"], sort=True)
+        .agg(year=("year", "first"), weight=("weight", "sum"))
+        .reset_index()
+    )
+    out = out.astype({"doc": np.int64, "year": np.int32, "loc_id": np.int64,
+                      "weight": np.float64})
+    return out[["source", "doc", "year", "loc_id", "weight"]]
+
+
+@dataclass
+class SourceData:
+    """One source's current-window locations, in ``loc_id`` order.
+
+    ``weight[counting]``: the locations table's window weights; ``docs[counting]``: the
+    document x location contribution matrix (CSR, ``n_docs`` rows; its column sums are
+    ``weight[counting]`` up to float rounding); ``hdbscan[counting]``: cached HDBSCAN
+    labels (optional); ``params``: the variant's DBSCAN parameters for this source
+    (``eps_km`` and ``min_share`` or ``min_weight``).
+    """
+
+    name: str
+    loc_id: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    weight: dict[str, np.ndarray]
+    docs: dict[str, sparse.csr_matrix] = field(default_factory=dict)
+    hdbscan: dict[str, np.ndarray] = field(default_factory=dict)
+    params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of locations."""
+        return len(self.loc_id)
+
+    @property
+    def n_docs(self) -> int:
+        """Number of documents in the window (the same under every counting)."""
+        sizes = {m.shape[0] for m in self.docs.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"{self.name}: document counts differ between countings")
+        return sizes.pop() if sizes else 0
+
+
+def source_data(
+    name: str,
+    locations: Mapping[str, pd.DataFrame],
+    docs: Mapping[str, pd.DataFrame] | None = None,
+    window: Sequence[int] | None = None,
+    params: Mapping[str, float] | None = None,
+    hdbscan: Mapping[str, pd.DataFrame] | None = None,
+) -> SourceData:
+    """:class:`SourceData` from windowed location tables (``loc_id``, ``lat``, ``lon``,
+    ``weight``; one per counting), the :func:`doc_locations` tables (filtered here to
+    ``name`` and the years of ``window``) and HDBSCAN labels tables (``loc_id``,
+    ``label``). Every counting must hold the same locations."""
+    base, weights = _location_weights(name, locations)
+    loc = base["loc_id"].to_numpy(np.int64)
+    mats = {c: _doc_matrix(name, c, d, loc, window) for c, d in (docs or {}).items()}
+    hdb = {c: _hdbscan_labels(name, c, lab, loc) for c, lab in (hdbscan or {}).items()}
+    return SourceData(
+        name=name,
+        loc_id=loc,
+        lat=base["lat"].to_numpy(np.float64),
+        lon=base["lon"].to_numpy(np.float64),
+        weight=weights,
+        docs=mats,
+        hdbscan=hdb,
+        params={k: float(v) for k, v in (params or {}).items() if v is not None},
+    )
+
+
+def _location_weights(
+    name: str, locations: Mapping[str, pd.DataFrame]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The source's rows of the first table (in ``loc_id`` order) and each counting's
+    weights; every counting must hold the same locations."""
+    base = None
+    weights = {}
+    for counting, frame in locations.items():
+        f = frame[frame["source"] == name] if "source" in frame.columns else frame
+        f = f.sort_values("loc_id", kind="stable")
+        if base is None:
+            base = f
+        elif not np.array_equal(f["loc_id"].to_numpy(np.int64), base["loc_id"].to_numpy(np.int64)):
+            raise ValueError(f"{name}: the {counting} locations differ from the others")
+        weights[counting] = f["weight"].to_numpy(np.float64)
+    if base is None:
+        raise ValueError("give at least one locations table")
+    return base, weights
+
+
+def _doc_matrix(
+    name: str, counting: str, d: pd.DataFrame, loc: np.ndarray, window: Sequence[int] | None
+) -> sparse.csr_matrix:
+    """The window's document x location matrix of one counting (documents renumbered
+    0..n-1: documents outside the window do not exist for the bootstrap)."""
+    d = d[d["source"] == name] if "source" in d.columns else d
+    if window is not None:
+        d = d[d["year"].between(int(window[0]), int(window[1]))]
+    col = np.searchsorted(loc, d["loc_id"].to_numpy(np.int64))
+    col = np.minimum(col, max(len(loc) - 1, 0))
+    if len(d) and (len(loc) == 0 or not np.array_equal(loc[col], d["loc_id"].to_numpy())):
+        raise ValueError(f"{name}: document locations missing from the {counting} table")
+    _, row = np.unique(d["doc"].to_numpy(np.int64), return_inverse=True)
+    n_docs = int(row.max()) + 1 if len(row) else 0
+    return sparse.csr_matrix(
+        (d["weight"].to_numpy(np.float64), (row.ravel(), col)), shape=(n_docs, len(loc))
+    )
+
+
+def _hdbscan_labels(name: str, counting: str, lab: pd.DataFrame, loc: np.ndarray) -> np.ndarray:
+    """Cached HDBSCAN labels in ``loc`` order; every location must have one."""
+    s = lab.set_index("loc_id")["label"].reindex(loc)
+    if s.isna().any():
+        raise ValueError(f"{name}: HDBSCAN labels ({counting}) miss locations")
+    return s.to_numpy(np.int64)

@@ -1,0 +1,161 @@
+"""The engine: re-clusters, merges and scores runs over a fixed universe of locations.
+
+Nothing spatial is rebuilt per run: each source's neighbour graph is built once per
+radius (:func:`stclusters.cluster.neighbour_graph`) and every run re-labels it with
+:func:`stclusters.cluster.dbscan_from_graph`; the cross-source pairs and attachment
+candidates are listed once (:func:`stclusters.sensitivity.merge_fast.pair_tables`), so a
+run's merge is :func:`~stclusters.sensitivity.merge_fast.merge_labels` (which mirrors
+:func:`stclusters.merge.build_st_clusters`); a bootstrap replicate's weights are one
+sparse product of the document matrix with the replicate's document multiplicities.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from stclusters.cluster import dbscan_from_graph, min_weight_for, neighbour_graph
+from stclusters.geo import to_xyz
+from stclusters.sensitivity.documents import SourceData
+from stclusters.sensitivity.merge_fast import PairTables, merge_labels, pair_tables
+from stclusters.sensitivity.runs import HDBSCAN, NOMINAL, SOURCE_CODES, STREAMS, Point, Run
+
+
+class _Cache(OrderedDict):
+    """A small least-recently-inserted cache."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make: Callable[[], Any]):
+        if key in self:
+            return self[key]
+        value = make()
+        self[key] = value
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class Engine:
+    """Re-clusters, merges and scores runs over a fixed universe of locations.
+
+    The universe is every ``(source, loc_id)`` of the given sources, ordered by
+    ``(source, loc_id)`` as :func:`stclusters.merge.build_st_clusters` orders them
+    (``offset[source]``: where a source starts; ``src``: each location's source code,
+    the index of the source in sorted order). Built once: the :class:`PairTables`
+    (``pairs``) and, lazily, each source's neighbour graph per radius. :meth:`merge`
+    then reproduces ``build_st_clusters``'s partition for any per-source labels without
+    a spatial query.
+    """
+
+    def __init__(
+        self,
+        sources: Mapping[str, SourceData],
+        link_km: float,
+        attach_km: float,
+        seed: int = 0,
+        cache_size: int = 64,
+    ):
+        self.sources = {s: sources[s] for s in sorted(sources)}
+        self.link_km, self.attach_km, self.seed = float(link_km), float(attach_km), int(seed)
+        names = list(self.sources)
+        sizes = [self.sources[s].n for s in names]
+        self.offset = dict(zip(names, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int),
+                               strict=True))
+        self.n = int(sum(sizes))
+        self.src = np.repeat(np.arange(len(names), dtype=np.int8), sizes)
+        self._spans = {s: (c, int(self.offset[s]), sizes[c]) for c, s in enumerate(names)}
+        lat = np.concatenate([self.sources[s].lat for s in names]) if names else np.empty(0)
+        lon = np.concatenate([self.sources[s].lon for s in names]) if names else np.empty(0)
+        self.pairs: PairTables = pair_tables(to_xyz(lat, lon), self.src, self.link_km,
+                                             self.attach_km)
+        self._graphs: dict[tuple[str, float], sparse.csr_matrix] = {}
+        self._labels = _Cache(cache_size * max(1, len(names)))
+        self._weights = _Cache(cache_size * max(1, len(names)))
+        self._merged = _Cache(cache_size)
+
+    def graph(self, source: str, eps_km: float) -> sparse.csr_matrix:
+        """The source's neighbour graph at radius ``eps_km`` (built once)."""
+        key = (source, float(eps_km))
+        if key not in self._graphs:
+            s = self.sources[source]
+            self._graphs[key] = neighbour_graph(s.lat, s.lon, float(eps_km))
+        return self._graphs[key]
+
+    def replicate_docs(self, source: str, replicate: int) -> np.ndarray:
+        """Document multiplicities of bootstrap replicate ``replicate`` (n draws with
+        replacement among the source's n documents), seeded by (seed, source, replicate)."""
+        n = self.sources[source].n_docs
+        rng = np.random.default_rng(
+            [self.seed, STREAMS["bootstrap"], SOURCE_CODES.get(source, 99), int(replicate)]
+        )
+        return np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64) if n else \
+            np.zeros(0)
+
+    def weights(self, source: str, counting: str, replicate: int) -> np.ndarray:
+        """Location weights of ``source`` under ``counting`` in bootstrap ``replicate``."""
+        s = self.sources[source]
+        if replicate < 0:
+            return s.weight[counting]
+
+        def make():
+            if counting not in s.docs:
+                raise ValueError(f"{source}: no document table for {counting} counting")
+            return np.asarray(s.docs[counting].T @ self.replicate_docs(source, replicate))
+
+        return self._weights.get_or((source, counting, replicate), make)
+
+    def labels(self, source: str, point: Point, counting: str, replicate: int) -> np.ndarray:
+        """Per-location cluster labels of ``source`` in a run (-1 noise)."""
+        s = self.sources[source]
+        if point.kind == HDBSCAN:
+            if counting not in s.hdbscan:
+                raise ValueError(f"{source}: no HDBSCAN labels for {counting} counting")
+            return s.hdbscan[counting]
+
+        def make():
+            if point.kind == NOMINAL:
+                eps = s.params["eps_km"]
+                share, mw = s.params.get("min_share"), s.params.get("min_weight")
+            else:
+                eps, share, mw = point.eps_km, point.min_share, None
+            w = self.weights(source, counting, replicate)
+            threshold = min_weight_for(float(w.sum()), min_share=share, min_weight=mw)
+            return dbscan_from_graph(self.graph(source, eps), w, threshold)
+
+        return self._labels.get_or((source, point, counting, replicate), make)
+
+    def merge(self, labels: Mapping[str, np.ndarray]) -> tuple[np.ndarray, int]:
+        """S&T cluster of every universe location (-1: none or source not in the run) for
+        per-source ``labels`` (sources left out are absent): the partition of
+        :func:`stclusters.merge.build_st_clusters` (see
+        :mod:`stclusters.sensitivity.merge_fast`). Cluster ids 0..k-1 are arbitrary;
+        returns (ids, k)."""
+        return merge_labels(self.pairs, self.n, self._spans, labels, self.attach_km > 0)
+
+    def merged(self, run: Run, sources: Iterable[str]) -> tuple[np.ndarray, int]:
+        """:meth:`merge` of a run's clustering (cached by clustering point, counting,
+        replicate and sources)."""
+        srcs = tuple(sources)
+        key = (run.point, run.counting, run.replicate, srcs)
+        return self._merged.get_or(
+            key,
+            lambda: self.merge(
+                {s: self.labels(s, run.point, run.counting, run.replicate) for s in srcs}
+            ),
+        )
+
+    def universe_weights(self, sources: Iterable[str], counting: str, replicate: int
+                         ) -> np.ndarray:
+        """Location weights over the universe (0 for sources not given)."""
+        w = np.zeros(self.n)
+        for s in sources:
+            o = self.offset[s]
+            w[o : o + self.sources[s].n] = self.weights(s, counting, replicate)
+        return w
