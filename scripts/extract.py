@@ -2,7 +2,7 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.extract import extract
+from stclusters.extract.stage import extract
 from stclusters.io import write_csv, write_parquet
 from stclusters.logs import logged_step
 

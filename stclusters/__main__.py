@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from stclusters.extract import ExtractError
+from stclusters.extract.contract import ExtractError
 
 GEOCODE_HELP = """\
 Geocode a CSV of addresses offline.

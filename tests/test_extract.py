@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.extract import ExtractError, assign_weights, extract, read_raw
+from stclusters.extract.contract import ExtractError, assign_weights, read_raw
+from stclusters.extract.stage import extract
 
 CSV = """Source,doc_id,year,city,country,lat,lon,weight,organization
 pct,A1,2020,Munich,DE,,,,Siemens

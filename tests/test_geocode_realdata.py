@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stclusters.extract import validate
+from stclusters.extract.contract import ROW_COLUMN, validate
+from stclusters.extract.readers.crunchbase import read_crunchbase
 from stclusters.geocode import geocode
 from stclusters.geocode.gazetteer import build_gazetteer
-from stclusters.readers import ROW_COLUMN, read_crunchbase
 
 CRUNCHBASE = (Path(__file__).resolve().parents[2] / "shared" / "realdata"
               / "crunchbase_2015_acquisitions.csv")
@@ -27,7 +27,7 @@ CITY_LEVEL = ("exact", "alternate", "fuzzy")
 
 @pytest.mark.skipif(not CRUNCHBASE.exists(), reason=f"{CRUNCHBASE} not present")
 def test_crunchbase_acquisitions_are_placed() -> None:
-    frame, bad = read_crunchbase(CRUNCHBASE)
+    frame, bad = read_crunchbase(CRUNCHBASE, "vc")
     assert len(bad) == 0
     records, rejects = validate(frame.drop(columns=ROW_COLUMN), str(CRUNCHBASE))
     assert len(records) + len(rejects) == len(frame)

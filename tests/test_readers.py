@@ -1,4 +1,4 @@
-"""Readers of real input formats (stclusters.readers) on small files in each real layout."""
+"""Readers of real input formats (stclusters.extract.readers) on small files in each real layout."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.extract import ExtractError, extract, validate
-from stclusters.readers import (
+from stclusters.extract.contract import (
     BAD_COLUMNS,
     CONTRACT_COLUMNS,
     ROW_COLUMN,
-    city_from_affiliation,
-    read_crunchbase,
-    read_extract,
-    read_extract_with_bad,
-    read_generic,
-    read_openalex,
-    read_patentsview,
+    ExtractError,
+    validate,
 )
+from stclusters.extract.formats import read_extract, read_extract_with_bad
+from stclusters.extract.readers.crunchbase import read_crunchbase
+from stclusters.extract.readers.generic import read_generic
+from stclusters.extract.readers.openalex import city_from_affiliation, read_openalex
+from stclusters.extract.readers.patentsview import read_patentsview
+from stclusters.extract.stage import extract
 
 
 def vals(s: pd.Series) -> list:
@@ -81,7 +81,7 @@ def test_patentsview_joins_locations_years_and_assignees(patentsview):
         ["10000001", 0, "a1", "", "", "Acme Corp", "2", "loc-boston"],
         ["10000002", 0, "a3", "Eve", "Fox", "", "4", "loc-tokyo"],
     ])
-    frame, bad = read_patentsview(patentsview)
+    frame, bad = read_extract_with_bad(patentsview, "patentsview")  # default source
     assert len(bad) == 0
     assert list(frame.columns) == [*CONTRACT_COLUMNS, ROW_COLUMN]
     assert frame["doc_id"].tolist() == ["10000001", "10000001", "10000002", "10000003",
@@ -116,22 +116,22 @@ def test_patentsview_without_assignees_and_bad_lines(patentsview):
 
 def test_patentsview_errors_name_file_and_problem(patentsview, tmp_path):
     with pytest.raises(ExtractError, match="folder not found"):
-        read_patentsview(tmp_path / "nope")
+        read_patentsview(tmp_path / "nope", "pct")
     (patentsview / "g_patent.tsv").unlink()
     with pytest.raises(ExtractError, match=r"g_patent\.tsv not found"):
-        read_patentsview(patentsview)
+        read_patentsview(patentsview, "pct")
     tsv(patentsview / "g_patent.tsv", ["patent_id", "patent_type"], [["1", "utility"]])
     with pytest.raises(ExtractError, match=r"g_patent\.tsv: missing required column\(s\) "
                                            r"patent_date"):
-        read_patentsview(patentsview)
+        read_patentsview(patentsview, "pct")
     (patentsview / "g_patent.tsv").write_text("", encoding="utf-8")
     with pytest.raises(ExtractError, match=r"g_patent\.tsv: file is empty"):
-        read_patentsview(patentsview)
+        read_patentsview(patentsview, "pct")
     tsv(patentsview / "g_patent.tsv", PATENT, [])
     loc = patentsview / "g_location_disambiguated.tsv"
     loc.write_bytes(loc.read_bytes().replace("München".encode(), b"M\xfcnchen"))
     with pytest.raises(ExtractError, match=r"g_location_disambiguated\.tsv: not valid UTF-8"):
-        read_patentsview(patentsview)
+        read_patentsview(patentsview, "pct")
 
 
 # ----------------------------------------------------------------- OpenAlex
@@ -190,7 +190,7 @@ def openalex_file(tmp_path):
 
 
 def test_openalex_rows_per_author_institution(openalex_file):
-    frame, bad = read_openalex(openalex_file)
+    frame, bad = read_extract_with_bad(openalex_file, "openalex")  # default source
     assert list(frame.columns) == [*CONTRACT_COLUMNS, ROW_COLUMN]
     assert frame["doc_id"].tolist() == ["https://openalex.org/W1"] * 3 + [
         "https://openalex.org/W2"] * 2
@@ -212,7 +212,7 @@ def test_openalex_rows_per_author_institution(openalex_file):
 def test_openalex_gz_and_extract_accounting(openalex_file, tmp_path):
     gz = tmp_path / "works.jsonl.gz"
     gz.write_bytes(gzip.compress(openalex_file.read_bytes()))
-    frame, bad = read_openalex(gz)
+    frame, bad = read_openalex(gz, "pub")
     assert len(frame) == 5 and len(bad) == 2
     records, rejects, acc = extract([{"path": str(gz), "format": "openalex"}])
     assert len(records) == 5
@@ -232,14 +232,14 @@ def test_openalex_errors(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(ExtractError, match=r"empty\.jsonl: file is empty"):
-        read_openalex(empty)
+        read_openalex(empty, "pub")
     junk = tmp_path / "junk.jsonl"
     junk.write_bytes(b"not json\n\xff\xfe\n")
     with pytest.raises(ExtractError, match=r"junk\.jsonl: no usable OpenAlex work in 2 line"
                                            r"\(s\) \(bad_encoding, bad_json\)"):
-        read_openalex(junk)
+        read_openalex(junk, "pub")
     with pytest.raises(ExtractError, match="file not found"):
-        read_openalex(tmp_path / "missing.jsonl")
+        read_openalex(tmp_path / "missing.jsonl", "pub")
 
 
 @pytest.mark.parametrize(
@@ -302,7 +302,7 @@ ROUND_ROWS = [
 def test_crunchbase_acquisitions(tmp_path):
     p = tmp_path / "acquisitions.csv"
     p.write_text("\n".join([ACQ_HEADER, *ACQ_ROWS]) + "\n", encoding="utf-8")
-    frame, bad = read_crunchbase(p)
+    frame, bad = read_extract_with_bad(p, "crunchbase")  # default source
     assert len(bad) == 0
     assert frame["doc_id"].tolist() == ["/organization/003-ru@2012-07-23",
                                         "/organization/0958572-b-c-ltd@2012-02-02",
@@ -323,7 +323,7 @@ def test_crunchbase_acquisitions(tmp_path):
 def test_crunchbase_rounds_and_errors(tmp_path):
     p = tmp_path / "rounds.csv"
     p.write_text("\n".join([ROUND_HEADER, *ROUND_ROWS]) + "\n", encoding="utf-8")
-    frame, _ = read_crunchbase(p)
+    frame, _ = read_crunchbase(p, "vc")
     assert frame["doc_id"].tolist() == ["/funding-round/r1", "/organization/a@2015-02-01",
                                         "/funding-round/r3"]
     assert frame["year"].tolist() == ["2014", "2015", "2013"]
@@ -331,23 +331,23 @@ def test_crunchbase_rounds_and_errors(tmp_path):
     other = tmp_path / "other.csv"
     other.write_text("company_city,company_country_code\nParis,FRA\n", encoding="utf-8")
     with pytest.raises(ExtractError, match=r"other\.csv: not a Crunchbase .*acquired_at"):
-        read_crunchbase(other)
+        read_crunchbase(other, "vc")
     with pytest.raises(ExtractError, match=r"other\.csv: missing required column\(s\) "
                                            r"acquired_at"):
-        read_crunchbase(other, kind="acquisitions")
+        read_crunchbase(other, "vc", kind="acquisitions")
     latin = tmp_path / "latin1.csv"
     latin.write_bytes((ROUND_HEADER + "\n").encode() + "a,Zürich AG,,CHE,,,Zürich,,,,"
                       "2014-01-01,\n".encode("latin-1"))
     with pytest.raises(ExtractError, match=r"latin1\.csv: not valid UTF-8"):
-        read_crunchbase(latin)
+        read_crunchbase(latin, "vc")
     head = tmp_path / "head.csv"
     head.write_text(ROUND_HEADER + "\n", encoding="utf-8")
     with pytest.raises(ExtractError, match=r"head\.csv: file has a header but no data rows"):
-        read_crunchbase(head)
+        read_crunchbase(head, "vc")
     blank = tmp_path / "blank.csv"
     blank.write_text("", encoding="utf-8")
     with pytest.raises(ExtractError, match=r"blank\.csv: file is empty"):
-        read_crunchbase(blank)
+        read_crunchbase(blank, "vc")
 
 
 # ----------------------------------------------------------------- generic

@@ -1,0 +1,241 @@
+"""The raw-extract contract: its columns, reading and validating a file, weights.
+
+The contract is documented in ``docs/data-format.md``. Files that cannot be used at all
+raise :class:`ExtractError` naming the file and the problem; rows that cannot be used go
+to a rejects table with a reason (or raise, naming file and row, with ``on_bad_row="error"``).
+Nothing is dropped silently: ``rows_in == rows_used + rows_rejected`` for every file.
+
+This module also fixes what a reader (:mod:`stclusters.extract.readers`) hands back:
+a frame of :data:`CONTRACT_COLUMNS` plus :data:`ROW_COLUMN`, and a frame of
+:data:`BAD_COLUMNS` for the input rows it could not convert. It imports no reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+SOURCES = ("pct", "pub", "vc")
+TEXT_COLUMNS = ("city", "region", "postal_code", "country", "organization")
+REQUIRED = ("source", "doc_id", "year", "city", "country")
+OPTIONAL = ("region", "postal_code", "lat", "lon", "organization", "weight")
+CANONICAL = [
+    "record_id", "input_file", "input_row", "source", "doc_id", "year",
+    "city", "region", "postal_code", "country", "organization",
+    "lat", "lon", "coord_status", "weight", "weight_given", "doc_weight",
+]
+YEAR_RANGE = (1900, 2100)
+#: the columns of a reader's frame (strings, blank = missing), in this order
+CONTRACT_COLUMNS = ["source", "doc_id", "year", "city", "region", "postal_code", "country",
+                    "lat", "lon", "organization"]
+#: column of a reader's frame holding the 1-based data row of the input file
+ROW_COLUMN = "_source_row"
+#: columns of a reader's table of input rows it could not convert
+BAD_COLUMNS = ["input_row", "reason", "detail", "raw"]
+
+
+class ExtractError(ValueError):
+    """A raw extract that cannot be used; the message names the file, row and problem."""
+
+
+def check_file(path: Path) -> None:
+    """Raise :class:`ExtractError` when ``path`` does not exist or is an empty file."""
+    if not path.exists():
+        raise ExtractError(f"{path}: file not found")
+    if path.is_file() and path.stat().st_size == 0:
+        raise ExtractError(f"{path}: file is empty")
+
+
+def check_columns(path: Path, need: Iterable[str], have: list[str], note: str = "") -> None:
+    """Raise :class:`ExtractError` naming the columns of ``need`` missing from ``have``."""
+    missing = [c for c in need if c not in have]
+    if missing:
+        raise ExtractError(
+            f"{path}: missing required column(s) {', '.join(missing)}; "
+            f"found {', '.join(have) or 'none'}{note}"
+        )
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV (every value as text, blank = ``""``) or Parquet file, column names stripped
+    and lower-cased. Raises :class:`ExtractError` for a file that cannot be read."""
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            df = pq.read_table(path).to_pandas()
+        else:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExtractError(
+            f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ExtractError(f"{path}: file is empty") from exc
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
+        raise ExtractError(f"{path}: cannot be read: {exc}") from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df
+
+
+def read_raw(path: str | Path, source: str | None = None) -> pd.DataFrame:
+    """Read one raw extract (CSV or Parquet) with lower-cased column names.
+
+    ``source`` fills the ``source`` column when the file has none. Raises
+    :class:`ExtractError` for a missing, unreadable, empty or incomplete file.
+    """
+    path = Path(path)
+    check_file(path)
+    df = read_table(path)
+    if source is not None and "source" not in df.columns:
+        df["source"] = source
+    check_columns(path, REQUIRED, list(df.columns), " (see docs/data-format.md)")
+    if len(df) == 0:
+        raise ExtractError(f"{path}: file has a header but no data rows")
+    return df
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """Strip whitespace; blank -> missing. Returns pandas string dtype."""
+    s = values.astype("string").str.strip()
+    return s.mask(s == "")
+
+
+class _Reasons:
+    """The first reason (and its detail) for which each row is rejected."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series(pd.NA, index=index, dtype="string")
+        self.detail = pd.Series(pd.NA, index=index, dtype="string")
+
+    def flag(self, mask: pd.Series, why: str, what: pd.Series | str) -> None:
+        """Reject the rows of ``mask`` not rejected yet, for ``why`` (detail ``what``)."""
+        mask = mask.fillna(False).astype(bool) & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = why
+            is_series = isinstance(what, pd.Series)
+            self.detail[mask] = what[mask].astype("string") if is_series else what
+
+
+def _given_weight(raw: pd.DataFrame, reasons: _Reasons) -> pd.Series:
+    """A valid ``weight`` column value per row, else NaN; rejects invalid ones."""
+    given_weight = pd.Series(np.nan, index=raw.index)
+    if "weight" in raw.columns:
+        wtext = raw["weight"].astype("string").str.strip()
+        wnum = pd.to_numeric(wtext, errors="coerce")
+        blank = wtext.isna() | (wtext == "")
+        bad_w = ~blank & (wnum.isna() | ~np.isfinite(wnum) | (wnum <= 0))
+        reasons.flag(bad_w, "bad_weight",
+                     "weight " + wtext.fillna("") + " is not a positive number")
+        given_weight = wnum.where(~blank & ~bad_w)
+    return given_weight
+
+
+def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``(lat, lon, coord_status)``: never a reason to reject; invalid ones are dropped."""
+    status = pd.Series("none", index=raw.index, dtype="string")
+    lat = pd.Series(np.nan, index=raw.index)
+    lon = pd.Series(np.nan, index=raw.index)
+    if "lat" in raw.columns and "lon" in raw.columns:
+        lat_t = raw["lat"].astype("string").str.strip().replace("", pd.NA)
+        lon_t = raw["lon"].astype("string").str.strip().replace("", pd.NA)
+        lat = pd.to_numeric(lat_t, errors="coerce").astype(float)
+        lon = pd.to_numeric(lon_t, errors="coerce").astype(float)
+        present = lat_t.notna() | lon_t.notna()
+        in_range = lat.between(-90, 90) & lon.between(-180, 180)
+        zero = (lat == 0) & (lon == 0)
+        status[present & ~in_range] = "out_of_range"
+        status[present & in_range & zero] = "zero"
+        status[present & in_range & ~zero] = "valid"
+        keep = status == "valid"
+        lat = lat.where(keep)
+        lon = lon.where(keep)
+    return lat, lon, status
+
+
+def _split_rejects(
+    raw: pd.DataFrame, out: pd.DataFrame, reasons: _Reasons, input_file: str, on_bad_row: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(records, rejects)`` of the validated frame ``out``; raises on a bad row with
+    ``on_bad_row="error"``."""
+    reason, detail = reasons.reason, reasons.detail
+    bad = reason.notna().to_numpy()
+    if bad.any() and on_bad_row == "error":
+        i = int(np.flatnonzero(bad)[0])
+        raise ExtractError(
+            f"{input_file}: row {i + 1}: {reason.iloc[i]}: {detail.iloc[i]}"
+        )
+    rejects = out.loc[bad, ["input_file", "input_row", "source", "doc_id"]].copy()
+    rejects["reason"] = reason[bad].to_numpy()
+    rejects["detail"] = detail[bad].to_numpy()
+    for col in raw.columns:
+        if col not in ("source", "doc_id"):
+            rejects["raw_" + col] = raw.loc[bad, col].astype("string").to_numpy()
+    records = out.loc[~bad].reset_index(drop=True)
+    return records, rejects.reset_index(drop=True)
+
+
+def validate(
+    raw: pd.DataFrame, input_file: str, on_bad_row: str = "reject"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate one raw frame. Returns ``(records, rejects)`` without weights or ids.
+
+    ``records`` has the canonical columns except ``record_id``, ``weight`` and
+    ``doc_weight``; ``given_weight`` holds a valid ``weight`` column value or NaN.
+    """
+    n = len(raw)
+    out = pd.DataFrame(
+        {
+            "input_file": pd.Series([input_file] * n, dtype="string"),
+            "input_row": np.arange(1, n + 1, dtype=np.int64),
+        }
+    )
+    source = _clean_text(raw["source"]).str.lower()
+    doc_id = _clean_text(raw["doc_id"])
+    year_num = pd.to_numeric(raw["year"].astype("string").str.strip(), errors="coerce")
+    out["source"] = source
+    out["doc_id"] = doc_id
+    for col in TEXT_COLUMNS:
+        out[col] = _clean_text(raw[col]) if col in raw.columns else pd.Series(
+            pd.NA, index=raw.index, dtype="string"
+        )
+
+    reasons = _Reasons(raw.index)
+    reasons.flag(~source.isin(SOURCES), "bad_source",
+                 "source " + source.fillna("<blank>") + " is not one of pct, pub, vc")
+    reasons.flag(doc_id.isna(), "missing_doc_id", "doc_id is blank")
+    bad_year = year_num.isna() | (year_num % 1 != 0) | ~year_num.between(*YEAR_RANGE)
+    reasons.flag(bad_year, "bad_year",
+                 "year " + raw["year"].astype("string").fillna("<blank>")
+                 + f" is not an integer in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
+    out["given_weight"] = _given_weight(raw, reasons).astype(float).to_numpy()
+
+    lat, lon, status = _coordinates(raw)
+    out["lat"] = lat.to_numpy(dtype=float)
+    out["lon"] = lon.to_numpy(dtype=float)
+    out["coord_status"] = status.to_numpy()
+    out["year"] = year_num.fillna(0).astype(np.int64).astype(np.int32).to_numpy()
+    return _split_rejects(raw, out, reasons, input_file, on_bad_row)
+
+
+def assign_weights(records: pd.DataFrame, counting: str = "fractional") -> pd.DataFrame:
+    """Add ``weight`` and ``doc_weight`` (the document's total) to validated records.
+
+    fractional: each (source, doc_id) weighs 1, split equally over its rows;
+    whole: every row weighs 1. A valid given weight always wins for its row.
+    """
+    if counting not in ("fractional", "whole"):
+        raise ValueError(f"counting must be 'fractional' or 'whole', not {counting!r}")
+    out = records.copy()
+    if counting == "fractional":
+        n_rows = out.groupby(["source", "doc_id"], sort=False)["doc_id"].transform("size")
+        base = 1.0 / n_rows.to_numpy(dtype=float)
+    else:
+        base = np.ones(len(out))
+    given = out.pop("given_weight").to_numpy(dtype=float)
+    out["weight"] = np.where(np.isnan(given), base, given)
+    out["weight_given"] = ~np.isnan(given)
+    out["doc_weight"] = out.groupby(["source", "doc_id"], sort=False)["weight"].transform("sum")
+    return out

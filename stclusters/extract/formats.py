@@ -1,0 +1,89 @@
+"""The input formats: the one table naming each format's reader and default source.
+
+A config ``inputs`` entry's ``format`` is a key of :data:`FORMATS`; the schema's enum
+(``schemas/config.schema.yaml``, ``inputs[].format``) lists the same keys, which
+``tests/test_architecture.py`` checks. Readers are described in
+:mod:`stclusters.extract.readers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from stclusters.extract.contract import ExtractError
+from stclusters.extract.readers.crunchbase import read_crunchbase
+from stclusters.extract.readers.generic import read_generic
+from stclusters.extract.readers.openalex import read_openalex
+from stclusters.extract.readers.patentsview import read_patentsview
+
+log = logging.getLogger("stclusters")
+
+#: ``read(path, source) -> (frame, bad)`` (see :mod:`stclusters.extract.readers`)
+Reader = Callable[[str | Path, str | None], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format: its reader, the source of its rows when the config names none
+    (None: the rows carry their own), and what it reads."""
+
+    reader: Reader
+    source: str | None
+    description: str
+
+
+FORMATS: dict[str, Format] = {
+    "generic": Format(read_generic, None, "CSV or Parquet file in the raw-extract contract"),
+    "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables (a folder)"),
+    "openalex": Format(read_openalex, "pub", "OpenAlex works as JSON lines (.jsonl, .jsonl.gz)"),
+    "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV"),
+}
+DEFAULT_FORMAT = "generic"
+
+
+def format_spec(fmt: str | None, path: str | Path = "") -> Format:
+    """The :class:`Format` named ``fmt`` (case-insensitive; None: ``generic``).
+
+    Raises :class:`ExtractError` naming ``path`` for an unknown format.
+    """
+    name = (fmt or DEFAULT_FORMAT).lower()
+    if name not in FORMATS:
+        raise ExtractError(f"{path}: unknown input format {name!r}; one of "
+                           f"{', '.join(FORMATS)}")
+    return FORMATS[name]
+
+
+def input_source(fmt: str | None, source: str | None) -> str | None:
+    """The source of an input's rows: the one named, else the format's default."""
+    return source or format_spec(fmt).source
+
+
+def read_extract_with_bad(
+    path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read one input with the reader of ``fmt``; returns ``(frame, bad)``.
+
+    ``source`` fills the source column, else the format's default source does (for
+    ``generic`` files only where the file has none).
+    """
+    spec = format_spec(fmt, path)
+    return spec.reader(path, source or spec.source)
+
+
+def read_extract(path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None
+                 ) -> pd.DataFrame:
+    """The raw-extract frame of one input (contract columns plus ROW_COLUMN).
+
+    Reader-level bad rows are logged here; use :func:`read_extract_with_bad` (as the
+    extract stage does) to keep them for the rejects table.
+    """
+    frame, bad = read_extract_with_bad(path, fmt, source)
+    if len(bad):
+        counts = bad["reason"].value_counts().to_dict()
+        log.warning("%s: %d input row(s) could not be converted: %s", path, len(bad), counts)
+    return frame
