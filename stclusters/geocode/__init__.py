@@ -6,7 +6,7 @@ described in docs/methodology.md and, phase by phase, in the modules:
 * :mod:`~stclusters.geocode.gazetteer`: the offline gazetteer (GeoNames places and names);
 * :mod:`~stclusters.geocode.pipeline`: :func:`geocode`, the phases in order;
 * :mod:`~stclusters.geocode.keys`: per-row inputs and the table of unique address keys;
-* :mod:`~stclusters.geocode.regions`: region strings -> GeoNames admin1 codes;
+* :func:`stclusters.admin1.region_admin1`: region strings -> GeoNames admin1 codes;
 * :mod:`~stclusters.geocode.places`: the places as arrays; choosing one candidate per key;
 * :mod:`~stclusters.geocode.phases`: exact/alternate, fuzzy, region and country matching;
 * :mod:`~stclusters.geocode.fuzzy`: candidate pool and rapidfuzz scoring;
@@ -15,11 +15,11 @@ described in docs/methodology.md and, phase by phase, in the modules:
 * :mod:`~stclusters.geocode.accounting`: methods, reasons and per-source counts.
 """
 
+from stclusters.admin1 import region_admin1
 from stclusters.geocode.accounting import METHODS, REASONS, accounting
 from stclusters.geocode.gazetteer import KINDS, VALID_MIN_POPULATION, build_gazetteer
 from stclusters.geocode.pipeline import geocode
 from stclusters.geocode.postal import zip_table
-from stclusters.geocode.regions import region_admin1
 
 __all__ = [
     "KINDS",

@@ -7,7 +7,7 @@ The key table (:func:`key_table`) has one row per key (its position is the key i
 
 * ``iso2``, ``full`` (full city key, ``carson city``), ``strip`` (suffix-stripped city
   key, ``carson``), ``region`` (folded region text or None);
-* ``admin1``, ``known``: :func:`~stclusters.geocode.regions.region_admin1` of the region;
+* ``admin1``, ``known``: :func:`~stclusters.admin1.region_admin1` of the region;
 * ``pidx``, ``method``, ``score``: the key's place (row of the gazetteer places, -1:
   none), method (None: none yet) and score, filled in by the matching phases.
 """
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stclusters.admin1 import region_admin1
 from stclusters.countries import country_key, to_iso2
-from stclusters.geocode.regions import region_admin1
 from stclusters.text import full_key, normalize_place
 
 __all__ = ["KEY_COLUMNS", "Rows", "codes", "column", "key_table", "read_rows", "set_keys"]

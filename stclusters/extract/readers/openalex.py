@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stclusters.admin1 import region_admin1
 from stclusters.countries import to_iso2
 from stclusters.extract.contract import ROW_COLUMN, ExtractError, check_file
 from stclusters.extract.readers._common import BadRow, bad_frame, contract_frame
@@ -84,7 +85,6 @@ def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
     the region just before, that name is the city instead (``NYU, New York, USA``), else
     the city is None.
     """
-    from stclusters.geocode import region_admin1
 
     if not text or not isinstance(text, str):
         return None, None, None
