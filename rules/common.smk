@@ -31,6 +31,20 @@ def package_code(*modules):
     return [str(pkg / f"{m}.py") for m in ("__init__", "io", "logs", *modules)]
 
 
+# the stclusters/report/ modules behind the charts and behind the maps
+CHART_CODE = ("report/__init__", "report/style", "report/data", "report/charts", "tables")
+MAP_CODE = (
+    "report/__init__",
+    "report/style",
+    "report/data",
+    "report/regions",
+    "report/basemap",
+    "report/mapparts",
+    "report/labels",
+    "report/maps",
+)
+
+
 def demo_mode():
     """No inputs named in config: run on the embedded demo world."""
     return not config["inputs"]

@@ -1,9 +1,13 @@
+# GeoNames continent of a regional ranking -> its map window (stclusters.report.regions)
+from stclusters.report.regions import CONTINENT_REGION
+
+
 rule map_figure:
     """GII Map 1: the top clusters of a variant over the noise points."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=package_code("figures"),
+        code=package_code(*MAP_CODE),
     output:
         png=report(
             "results/figures/{variant}/map_top{top_n}.png",
@@ -29,7 +33,7 @@ rule rank_change_figure:
     """Rank change of the top clusters between two variants."""
     input:
         "results/compare/{a}_vs_{b}.csv",
-        code=package_code("figures"),
+        code=package_code(*CHART_CODE),
     output:
         png=report(
             "results/figures/rank_change_{a}_vs_{b}.png",
@@ -58,8 +62,6 @@ rule rank_change_figure:
 # S&T intensity, score composition and (with the sensitivity stage) rank uncertainty.
 # Every figure is a PNG (in the Snakemake report) with a PDF beside it.
 FIGURE_AREAS = ["east_asia", "europe", "north_america"]
-# GeoNames continent of a regional ranking -> map window of stclusters.figures.REGIONS
-FIGURE_CONTINENT_WINDOW = {"AF": "africa", "EU": "europe", "NA": "north_america", "AS": "east_asia"}
 COMPOSITION_N = 30
 _SENS = config.get("sensitivity", {}) or {}
 SENSITIVITY_VARIANTS = (
@@ -75,7 +77,7 @@ for _v in VARIANTS:
         f"results/figures/{_v}/composition_top{COMPOSITION_N}.pdf",
     ]
 for _r, _spec in config["regional"].items():
-    if _spec["continent"] in FIGURE_CONTINENT_WINDOW:
+    if _spec["continent"] in CONTINENT_REGION:
         EXTRA_TARGETS.append(f"results/figures/regional/{_r}/map_top{_spec['top_n']}.pdf")
 EXTRA_TARGETS += [f"results/figures/{_v}/rank_uncertainty.pdf" for _v in SENSITIVITY_VARIANTS]
 
@@ -85,7 +87,7 @@ rule regional_window_figure:
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
         noise="results/cluster/{variant}/noise.parquet",
-        code=package_code("figures"),
+        code=package_code(*MAP_CODE),
     output:
         png=report(
             "results/figures/{variant}/map_{area}.png",
@@ -117,7 +119,7 @@ rule regional_ranking_figure:
         location_places=lambda wc: (
             f"{locations_dir(config['regional'][wc.region]['variant'])}/location_places.parquet"
         ),
-        code=package_code("figures", "regional"),
+        code=package_code(*MAP_CODE, "regional"),
     output:
         png=report(
             "results/figures/regional/{region}/map_top{top_n}.png",
@@ -131,7 +133,7 @@ rule regional_ranking_figure:
         top_n=r"\d+",
     params:
         continent=lambda wc: config["regional"][wc.region]["continent"],
-        window=lambda wc: FIGURE_CONTINENT_WINDOW[config["regional"][wc.region]["continent"]],
+        window=lambda wc: CONTINENT_REGION[config["regional"][wc.region]["continent"]],
         label=lambda wc: VARIANT[config["regional"][wc.region]["variant"]]["label"],
     log:
         "logs/figures/regional_{region}_top{top_n}.log",
@@ -146,7 +148,7 @@ rule intensity_figure:
     """World map of the S&T intensity of a variant's top clusters."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
-        code=package_code("figures"),
+        code=package_code(*MAP_CODE),
     output:
         png=report(
             "results/figures/{variant}/intensity_top{top_n}.png",
@@ -172,7 +174,7 @@ rule composition_figure:
     """Score of a variant's top clusters split into its sources' shares."""
     input:
         ranking="results/ranking/{variant}/clusters.parquet",
-        code=package_code("figures"),
+        code=package_code(*CHART_CODE),
     output:
         png=report(
             "results/figures/{variant}/composition_top{top_n}.png",
@@ -199,7 +201,7 @@ rule rank_uncertainty_figure:
     """Nominal rank, median rank and 5-95% rank interval of a variant's top clusters."""
     input:
         uncertainty="results/sensitivity/{variant}/rank_uncertainty.csv",
-        code=package_code("figures"),
+        code=package_code(*CHART_CODE),
     output:
         png=report(
             "results/figures/{variant}/rank_uncertainty.png",

@@ -49,7 +49,7 @@ rule geocode_qa:
     input:
         placed="results/geocode/records.parquet",
         unmatched="results/geocode/unmatched.parquet",
-        code=package_code("qa", "figures"),
+        code=package_code("qa", "report/__init__", "report/style"),
     output:
         by_country="results/geocode/qa/by_country.csv",
         by_method="results/geocode/qa/by_source_method.csv",

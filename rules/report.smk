@@ -10,7 +10,7 @@ rule appendix_report:
             top_n=config["top_n"],
         ),
         tables=expand("results/tables/{variant}/{table}.csv", variant=VARIANTS, table=GII_TABLES),
-        code=package_code("report", "reportkit", "tables"),
+        code=package_code("report/__init__", "report/render", "report/notebook", "tables"),
     output:
         html="reports/appendix.html",
         notebook="results/reports/appendix.ipynb",
@@ -45,7 +45,7 @@ rule methodology_report:
         geocode_qa="results/figures/geocode_qa.png",
         fidelity=expand("results/fidelity/{variant}/summary.json", variant=VARIANTS),
         accounting=[path for _, path in accounting_files()],
-        code=package_code("report", "reportkit", "tables", "compare"),
+        code=package_code("report/__init__", "report/render", "report/notebook", "tables", "compare"),
     output:
         html="reports/methodology_comparison.html",
         notebook="results/reports/methodology_comparison.ipynb",

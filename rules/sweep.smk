@@ -85,7 +85,7 @@ rule sweep_heatmap:
     """Heatmaps of the sweep summary of one source."""
     input:
         "results/sweep/summary/{variant}/{source}.csv",
-        code=package_code("figures"),
+        code=package_code(*CHART_CODE, "sweep"),
     output:
         report(
             "results/figures/sweep/{variant}_{source}.png",

@@ -5,7 +5,7 @@ import os
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
 from stclusters.logs import logged_step
-from stclusters.report import render_notebook
+from stclusters.report.render import render_notebook
 
 with logged_step(snakemake.log[0], f"report {snakemake.output.html}"):
     render_notebook(
