@@ -163,9 +163,8 @@ def qa_figure(by_source_method: pd.DataFrame, out_png: str | Path,
     n = len(t)
     height = 1.9 + 0.32 * max(n, 1)
     with style.figure((9.0, height), out_png) as fig:
-        left, right = 0.2, 0.97
-        bottom, top_ = 0.75 / height, 1 - 1.0 / height
-        ax = fig.add_axes((left, bottom, right - left, top_ - bottom))
+        left, top_ = 0.2, 1 - 1.0 / height
+        ax = style.chart_axes(fig, left, 0.97, 0.75 / height, top_)
         y = np.arange(n)
         start = np.zeros(n)
         methods = [m for m in METHOD_ORDER if m in t.columns]

@@ -27,11 +27,6 @@ SOURCE_COLOURS = {"pct": OKABE_ITO["blue"], "pub": OKABE_ITO["orange"],
 BETTER, WORSE, SAME = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "#999999"
 
 
-def _chart_axes(fig, left: float, right: float, bottom: float, top: float):
-    """Axes spanning figure fractions ``left``..``right`` and ``bottom``..``top``."""
-    return fig.add_axes((left, bottom, right - left, top - bottom))
-
-
 # ------------------------------------------------------------------ rank change
 
 
@@ -89,7 +84,7 @@ def rank_change_chart(
     height = 1.6 + 0.26 * top_n
     with style.figure((10.0, height), out_png) as fig:
         left, top_ = 3.1 / 10.0, 1 - 0.85 / height
-        ax = _chart_axes(fig, left, 0.97, 0.75 / height, top_)
+        ax = style.chart_axes(fig, left, 0.97, 0.75 / height, top_)
         y = np.arange(len(t))
         ra = t["rank_a"].astype("float64").to_numpy()
         rb = t["rank_b"].astype("float64").to_numpy()
@@ -333,7 +328,7 @@ def composition_bars(
     height = 1.8 + 0.26 * top_n
     with style.figure((10.0, height), out_png) as fig:
         left, top_ = 3.1 / 10.0, 1 - 0.85 / height
-        ax = _chart_axes(fig, left, 0.95, 0.95 / height, top_)
+        ax = style.chart_axes(fig, left, 0.95, 0.95 / height, top_)
         y = np.arange(len(t))
         start = _stack_sources(ax, t, sources, w)
         xmax = float(start.max()) if len(start) else 1.0

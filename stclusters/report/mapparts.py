@@ -75,6 +75,18 @@ def draw_noise(ax, noise: pd.DataFrame | None, extent: Extent, size: float = 1.2
     return len(nz)
 
 
+def draw_circles(ax, shown: pd.DataFrame, sizes: np.ndarray, value: np.ndarray,
+                 colours: np.ndarray, alpha: float, **kw) -> None:
+    """The clusters ``shown`` as circles of area ``sizes`` and colour ``colours`` (``kw``:
+    e.g. ``cmap`` and ``norm`` for numbers), the largest ``value`` drawn first so that
+    small circles stay visible on top of large ones."""
+    order = np.argsort(-value, kind="stable")
+    if len(shown):
+        ax.scatter(shown["lon"].to_numpy()[order], shown["lat"].to_numpy()[order],
+                   s=sizes[order], c=colours[order], alpha=alpha, edgecolors="#333333",
+                   linewidths=0.4, zorder=3, **kw)
+
+
 def noise_handle() -> Line2D:
     """The legend entry of the noise layer."""
     return Line2D([], [], ls="", marker="o", ms=3, color=NOISE_COLOUR, label="Noise")

@@ -25,6 +25,7 @@ from stclusters.report.labels import FIT_LABELS, label_clusters
 from stclusters.report.mapparts import (
     WORLD_RECT,
     Extent,
+    draw_circles,
     draw_noise,
     legend_kw,
     map_axes,
@@ -80,10 +81,7 @@ def _draw_clusters(ax, top: pd.DataFrame, score: np.ndarray, sizes: np.ndarray) 
         else top["economy"].map(economy_group).to_numpy()
     )
     colours = np.array([GROUP_COLOURS.get(g, OKABE_ITO["black"]) for g in groups])
-    order = np.argsort(-score, kind="stable")  # small circles drawn on top of large ones
-    if len(top):
-        ax.scatter(top["lon"].to_numpy()[order], top["lat"].to_numpy()[order], s=sizes[order],
-                   c=colours[order], alpha=0.8, edgecolors="#333333", linewidths=0.4, zorder=3)
+    draw_circles(ax, top, sizes, score, colours, alpha=0.8)
     return groups
 
 
@@ -339,12 +337,8 @@ def intensity_map(
         sizes = marker_sizes(val, vmax, INTENSITY_AREA_MAX)
         cmap = matplotlib.colormaps["cividis"]
         norm = Normalize(vmin=0.0, vmax=vmax if vmax > 0 else 1.0)
-        order = np.argsort(-val, kind="stable")  # big first, small on top
-        if len(top):
-            ax.scatter(top["lon"].to_numpy()[order], top["lat"].to_numpy()[order],
-                       s=sizes[order], c=val[order], cmap=cmap, norm=norm, alpha=0.9,
-                       edgecolors="#333333", linewidths=0.4, zorder=3)
-        else:
+        draw_circles(ax, top, sizes, val, val, alpha=0.9, cmap=cmap, norm=norm)
+        if not len(top):
             style.no_data(ax)
         avoid = _intensity_legends(fig, ax, norm, cmap, vmax)
         label_clusters(fig, ax, top, np.sqrt(sizes) / 2, n_labels, "intensity_rank", avoid)

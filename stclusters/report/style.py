@@ -103,6 +103,11 @@ def footer_inches(fig: Figure, lines: list[str], bottom_in: float = 0.08) -> Non
         y += 0.16
 
 
+def chart_axes(fig: Figure, left: float, right: float, bottom: float, top: float):
+    """Axes spanning figure fractions ``left``..``right`` and ``bottom``..``top``."""
+    return fig.add_axes((left, bottom, right - left, top - bottom))
+
+
 def chart_legend(fig: Figure, anchor: tuple[float, float], ncol: int, handlelength: float,
                  columnspacing: float, handles: list | None = None) -> None:
     """A frameless one-row legend above a chart, its lower left corner at ``anchor``
