@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from stclusters.codedeps import code_files
-from stclusters.figures import CONTINENT_REGION as CONTINENT_WINDOW
+from stclusters.report.regions import CONTINENT_REGION as CONTINENT_WINDOW
 from stclusters.variants import labels_path, locations_spec, resolve_variant
 
 SOURCES = ["pct", "pub", "vc"]
@@ -34,6 +34,20 @@ def package_code(script, *notebooks):
     entries = [base / "scripts" / f"{script}.py"]
     entries += [base / "notebooks" / f"{nb}.ipynb" for nb in notebooks]
     return code_files(base, entries)
+
+
+# the stclusters/report/ modules behind the charts and behind the maps
+CHART_CODE = ("report/__init__", "report/style", "report/data", "report/charts", "tables")
+MAP_CODE = (
+    "report/__init__",
+    "report/style",
+    "report/data",
+    "report/regions",
+    "report/basemap",
+    "report/mapparts",
+    "report/labels",
+    "report/maps",
+)
 
 
 def demo_mode():

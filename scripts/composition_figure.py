@@ -2,9 +2,9 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.figures import composition_bars
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step
+from stclusters.report.charts import composition_bars
 
 top_n = int(snakemake.wildcards.top_n)
 with logged_step(snakemake.log[0], "composition bars"):

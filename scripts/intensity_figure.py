@@ -2,9 +2,9 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.figures import intensity_map
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step
+from stclusters.report.maps import intensity_map
 
 top_n = int(snakemake.wildcards.top_n)
 with logged_step(snakemake.log[0], "intensity map"):

@@ -2,9 +2,9 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.figures import map_top_clusters
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step
+from stclusters.report.maps import map_top_clusters
 
 with logged_step(snakemake.log[0], "map figure"):
     map_top_clusters(

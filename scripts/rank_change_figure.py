@@ -3,8 +3,8 @@
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 import pandas as pd
 
-from stclusters.figures import rank_change_chart
 from stclusters.logs import logged_step
+from stclusters.report.charts import rank_change_chart
 
 with logged_step(snakemake.log[0], "rank change figure"):
     rank_change_chart(

@@ -3,8 +3,8 @@
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 import pandas as pd
 
-from stclusters.figures import rank_uncertainty_chart
 from stclusters.logs import logged_step
+from stclusters.report.charts import rank_uncertainty_chart
 
 top_n = int(snakemake.params.top_n)
 with logged_step(snakemake.log[0], "rank uncertainty chart"):

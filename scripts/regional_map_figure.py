@@ -2,9 +2,10 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.figures import REGIONS, regional_map
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step
+from stclusters.report.maps import regional_map
+from stclusters.report.regions import REGIONS
 
 area = snakemake.wildcards.area
 top_n = int(snakemake.params.top_n)

@@ -6,10 +6,12 @@ dominant economy lies on its continent) and to none of its regional clusters.
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.figures import REGIONS, africa_map, region_noise
 from stclusters.io import read_parquet
 from stclusters.logs import logged_step
 from stclusters.regional import region_loc_ids
+from stclusters.report.data import region_noise
+from stclusters.report.maps import africa_map
+from stclusters.report.regions import REGIONS
 
 region = snakemake.wildcards.region
 top_n = int(snakemake.wildcards.top_n)

@@ -9,7 +9,7 @@ import os
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
 from stclusters.logs import logged_step
-from stclusters.report import render_notebook
+from stclusters.report.render import render_notebook
 
 inputs = {
     name: (list(map(str, value)) if isinstance(value, list) else str(value))

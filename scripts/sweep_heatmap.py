@@ -3,8 +3,8 @@
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 import pandas as pd
 
-from stclusters.figures import sweep_heatmap
 from stclusters.logs import logged_step
+from stclusters.report.charts import sweep_heatmap
 
 with logged_step(snakemake.log[0], "sweep heatmap"):
     sweep_heatmap(

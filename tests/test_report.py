@@ -1,4 +1,4 @@
-"""Tests for stclusters.report and the appendix notebook (two kernel runs in all)."""
+"""Tests for stclusters.report.render and the appendix notebook (two kernel runs in all)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pandas as pd
+import pytest
+from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from stclusters import figures
 from stclusters.compare import compare_rankings
-from stclusters.report import INJECTED_TAG, inject_parameters, render_notebook
+from stclusters.report import charts, maps
+from stclusters.report.render import INJECTED_TAG, inject_parameters, render_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,6 +76,23 @@ def test_render_notebook_executes_and_hides_code(tmp_path):
     assert all("execution" not in c.metadata for c in nb.cells)
 
 
+def test_render_notebook_failure_keeps_executed_notebook(tmp_path):
+    tpl = _template(tmp_path / "tiny.ipynb")
+    nb = nbformat.read(str(tpl), as_version=4)
+    nb.cells.append(new_code_cell('raise RuntimeError("boom-" + greeting)'))
+    nbformat.write(nb, str(tpl))
+    executed = tmp_path / "out" / "tiny.ipynb"
+    with pytest.raises(CellExecutionError):
+        render_notebook(str(tpl), str(tmp_path / "out" / "tiny.html"), {"greeting": "x1"},
+                        executed_ipynb=str(executed), timeout=120)
+    assert not (tmp_path / "out" / "tiny.html").exists()
+    failed = nbformat.read(str(executed), as_version=4)
+    errors = [o for c in failed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert len(errors) == 1 and errors[0]["evalue"] == "boom-x1"
+    assert all("execution" not in c.metadata for c in failed.cells)
+
+
 # ------------------------------------------------------------------ appendix end to end
 
 
@@ -116,7 +135,7 @@ def make_fake_results(root: Path, top_n: int = 8) -> None:
         (root / "ranking" / v).mkdir(parents=True)
         r.to_csv(root / "ranking" / v / "clusters.csv", index=False)
         noise = pd.DataFrame({"lat": [10.0, 20.0], "lon": [5.0, 50.0], "n_records": [5, 6]})
-        figures.map_top_clusters(
+        maps.map_top_clusters(
             r, noise, root / "figures" / v / f"map_top{top_n}.png", f"Top clusters {v}", top_n=top_n
         )
     # match by name (ids differ between the fake variants)
@@ -125,7 +144,7 @@ def make_fake_results(root: Path, top_n: int = 8) -> None:
     table, _ = compare_rankings(ra, rb, m.iloc[:-1], top_n=top_n)
     (root / "compare").mkdir()
     table.to_csv(root / "compare" / "gii2024_vs_gii2025.csv", index=False)
-    figures.rank_change_chart(
+    charts.rank_change_chart(
         table,
         root / "figures" / "rank_change_gii2024_vs_gii2025.png",
         "gii2024",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.figures import sweep_heatmap
+from stclusters.report.charts import sweep_heatmap
 from stclusters.sweep import cluster_ranks, match_to, point_metrics, sweep_summary
 
 W = np.array([5.0, 5.0, 3.0, 3.0, 1.0, 1.0, 2.0])  # total 20

@@ -1,4 +1,5 @@
-"""Small helpers shared by the report notebooks (notebooks/*.ipynb).
+"""Helpers used inside the report notebooks (notebooks/*.ipynb): ``from
+stclusters.report.notebook import Kit``.
 
 Every optional input is read defensively: a missing or unreadable file becomes a visible
 note in the report instead of an error, so a report always renders.
@@ -16,7 +17,8 @@ from IPython.display import Image, Markdown, display
 
 from stclusters import tables
 
-SOURCE_NAMES = {"pct": "PCT applications", "pub": "Scientific publications", "vc": "VC deals"}
+#: readable name of each source (the count headers of the GII tables)
+SOURCE_NAMES = {s: headers[0] for s, headers in tables.SOURCE_HEADERS.items()}
 
 
 class Kit:

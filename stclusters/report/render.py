@@ -15,7 +15,6 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 INJECTED_TAG = "injected-parameters"
@@ -105,8 +104,29 @@ def render_notebook(
     if cwd is None:
         cwd = params.get("repo_root") or template.resolve().parent.parent
     cwd = Path(cwd).resolve()
-    nb = nbformat.read(template, as_version=4)
-    nb = inject_parameters(nb, params)
+    nb = inject_parameters(nbformat.read(template, as_version=4), params)
+    _execute(nb, cwd, timeout, kernel_name, executed_ipynb)
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    page_title = title or _first_heading(nb) or Path(out_html).stem
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": page_title, "path": str(cwd)}}
+    )
+    out_html = Path(out_html)
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    out_html.write_text(offline_html(body), encoding="utf-8")
+
+
+def _execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int, kernel_name: str,
+             executed_ipynb: str | Path | None) -> None:
+    """Run ``nb`` in place in a fresh kernel started in ``cwd``, drop the volatile
+    metadata, and write the executed notebook to ``executed_ipynb`` (when given; also
+    when the run fails, before the error is re-raised)."""
     nb.metadata["kernelspec"] = {
         "name": kernel_name,
         "display_name": "Python 3",
@@ -122,28 +142,10 @@ def render_notebook(
     )
     try:
         client.execute()
-    except CellExecutionError:
+    finally:
+        _strip_volatile(nb)
         if executed_ipynb is not None:
-            _strip_volatile(nb)
             _write_ipynb(nb, executed_ipynb)
-        raise
-    _strip_volatile(nb)
-    if executed_ipynb is not None:
-        _write_ipynb(nb, executed_ipynb)
-    exporter = HTMLExporter(
-        template_name="lab",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    page_title = title or _first_heading(nb) or Path(out_html).stem
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": page_title, "path": str(cwd)}}
-    )
-    out_html = Path(out_html)
-    out_html.parent.mkdir(parents=True, exist_ok=True)
-    out_html.write_text(offline_html(body), encoding="utf-8")
 
 
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*")
