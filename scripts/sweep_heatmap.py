@@ -5,6 +5,7 @@ import pandas as pd
 
 from stclusters.logs import logged_step
 from stclusters.report.charts import sweep_heatmap
+from stclusters.sweep import METRICS
 
 with logged_step(snakemake.log[0], "sweep heatmap"):
     sweep_heatmap(
@@ -13,4 +14,5 @@ with logged_step(snakemake.log[0], "sweep heatmap"):
         metric=["n_clusters", "top_share", "share_clustered", "spearman"],
         title=snakemake.params.title,
         top_n=snakemake.params.top_n,
+        titles=METRICS,
     )

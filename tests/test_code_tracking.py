@@ -35,6 +35,9 @@ def _import_statements(path: Path) -> str:
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    elif path.suffix == ".smk":  # Snakemake syntax: only its top-level import lines
+        sources = [line for line in path.read_text(encoding="utf-8").splitlines()
+                   if line.startswith(("from stclusters", "import stclusters"))]
     else:
         sources = [path.read_text(encoding="utf-8")]
     stmts = []

@@ -160,16 +160,17 @@ def sweep_heatmap(
     title: str = "DBSCAN parameter sweep",
     top_n: int = 100,
     source: str = DEFAULT_SOURCE,
+    titles: Mapping[str, str] | None = None,
 ) -> None:
     """Heatmap(s) of a sweep summary (:func:`stclusters.sweep.sweep_summary`): rows
     ``eps_km``, columns ``min_share``, one panel per metric (a name or a list, at most
-    four; titles from :data:`stclusters.sweep.METRICS`), each cell annotated with its value
+    four; panel titles from ``titles``, e.g. :data:`stclusters.sweep.METRICS`, with
+    ``{top_n}`` filled in; default the metric names), each cell annotated with its value
     and the baseline cell (``is_baseline``) outlined. Colour map: viridis (perceptually
     uniform, colour-blind safe). Size: 5.2 inches per panel column (two columns from two
     panels on) by 4.6 per panel row plus 0.9, at ``DPI``.
     """
-    from stclusters.sweep import METRICS
-
+    titles = titles or {}
     metrics = [metric] if isinstance(metric, str) else list(metric)
     if not 1 <= len(metrics) <= 4:
         raise ValueError("give one to four metrics")
@@ -189,7 +190,7 @@ def sweep_heatmap(
         for k, m in enumerate(metrics):
             ax = fig.add_subplot(nrow, ncol, k + 1)
             _heatmap_panel(fig, ax, summary, m, eps, ms, base,
-                           METRICS.get(m, m).format(top_n=top_n))
+                           titles.get(m, m).format(top_n=top_n))
         style.title(fig, title, 1 - 0.12 / height)
         fig.subplots_adjust(left=0.08, right=0.92, bottom=0.55 / height + 0.08,
                             top=1 - 0.75 / height, wspace=0.32, hspace=0.42)
