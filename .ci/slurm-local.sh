@@ -110,8 +110,8 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$DIR/log/jobcomp.txt
-# finished jobs stay visible to squeue for 10 minutes (the status queries rely on it)
-MinJobAge=600
+# finished jobs stay visible to squeue for an hour (the status queries and the checks rely on it)
+MinJobAge=3600
 ReturnToService=2
 SlurmdTimeout=60
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN

@@ -65,7 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--stop-file", type=Path, required=True)
-    ap.add_argument("--interval", type=float, default=0.25)
+    ap.add_argument("--interval", type=float, default=0.5)
     args = ap.parse_args()
     peaks: dict[str, dict[str, float]] = {}
     while not args.stop_file.exists():

@@ -111,8 +111,8 @@ def main() -> int:
     print(f"Requests vs peaks: {len(jobs)} jobs of {len(rows)} rules in {args.run_dir} "
           f"(job peak = rule's max_rss + {args.wrapper_mb:.0f} MB of executor wrappers)\n")
     print("| rule | jobs | input MB | rule peak MB | job peak MB | request MB | "
-          "request / job peak | wall s | runtime limit min |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "request / job peak | request / rule peak | wall s | runtime limit min |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     bad = []
     for rule, r in rows.items():
         ok = all(1.0 <= x <= args.max_ratio for x in r["ratios"])
@@ -121,6 +121,7 @@ def main() -> int:
         print(f"| {rule} | {r['jobs']} | {span(r['inputs'], '{:.1f}')} | {span(r['peaks'])} | "
               f"{span([p + args.wrapper_mb for p in r['peaks']])} | {span(r['requests'])} | "
               f"{span(r['ratios'], '{:.2f}')}{'' if ok else ' **out**'} | "
+              f"{span([q / p for q, p in zip(r['requests'], r['peaks'])], '{:.1f}')} | "
               f"{span(r['seconds'])} | {span(r['minutes'])} |")
     worst = max(max(r["ratios"]) for r in rows.values())
     least = min(min(r["ratios"]) for r in rows.values())

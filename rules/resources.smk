@@ -9,8 +9,9 @@ import math
 
 # What a job holds on a cluster node besides the rule's own process: the executor wraps
 # each job in Snakemake processes that load this workflow (under SLURM a single job runs
-# two, in the batch step and in the srun step). Measured by make test-slurm: up to 300 MB.
-JOB_OVERHEAD_MB = 350
+# two, in the batch step and in the srun step, about 270 MB each). Measured by make
+# test-slurm (.ci/slurm_job_rss.py): 539 MB; 600 leaves room for other Snakemake versions.
+JOB_OVERHEAD_MB = 600
 # a failed job comes back with this much more memory per attempt (1x, 1.5x, 2x)
 RETRY_GROWTH = 0.5
 # the shortest runtime asked for: a time limit must not kill a job merely on a busy node
@@ -18,45 +19,46 @@ MIN_MINUTES = 10
 
 # rule -> request model. mem: MB of the rule's process whatever its input (interpreter,
 # imports, reference tables); per_mb: MB more per MB of the input files whose path holds
-# `of` (every data input when None; parquet on disk, so e.g. 37 MB of memory per MB of raw
+# `of` (every data input when None; Parquet on disk, so e.g. 42 MB of memory per MB of raw
 # extract); per_scale: MB per unit of demo.scale (the generator has no data input);
 # minutes, minutes_per_mb: the runtime limit likewise. "by": the model depends on a
 # wildcard (cluster_source: DBSCAN vs HDBSCAN).
 RESOURCES = {
-    "demo_world": {"mem": 250, "per_scale": 300, "minutes": 10, "minutes_per_scale": 10},
+    "demo_world": {"mem": 490, "per_scale": 60, "minutes": 10, "minutes_per_scale": 10},
     "gazetteer": {"mem": 620},
-    "extract": {"mem": 230, "per_mb": 37, "minutes_per_mb": 1},
-    "geocode": {"mem": 430, "per_mb": 31, "of": "extract/records", "minutes_per_mb": 1},
+    "extract": {"mem": 200, "per_mb": 42, "minutes_per_mb": 1},
+    "geocode": {"mem": 400, "per_mb": 33, "of": "extract/records", "minutes_per_mb": 1},
     "geocode_qa": {"mem": 330, "per_mb": 12},
-    "population_raster": {"mem": 450},
-    "locations": {"mem": 215, "per_mb": 17, "minutes_per_mb": 0.5},
-    "sensitivity_doc_locations": {"mem": 310, "per_mb": 17, "minutes_per_mb": 0.5},
+    "population_raster": {"mem": 370, "per_mb": 12},
+    "locations": {"mem": 210, "per_mb": 18, "minutes_per_mb": 0.5},
+    "sensitivity_doc_locations": {"mem": 330, "per_mb": 17, "minutes_per_mb": 0.5},
     "cluster_source": {
         "by": "algorithm",
-        "dbscan": {"mem": 240, "per_mb": 33, "minutes_per_mb": 5},
+        "dbscan": {"mem": 215, "per_mb": 50, "minutes_per_mb": 5},
         "hdbscan": {"mem": 300, "per_mb": 1500, "minutes": 20, "minutes_per_mb": 60},
     },
-    "sweep_eps": {"mem": 240, "per_mb": 40, "minutes_per_mb": 10},
-    "sweep_summary": {"mem": 320},
-    "sweep_heatmap": {"mem": 250},
-    "merge_clusters": {"mem": 260, "per_mb": 8, "minutes_per_mb": 2},
+    "sweep_eps": {"mem": 210, "per_mb": 100, "minutes_per_mb": 5},
+    # no input-size term: its inputs are made inside the same group job (see mem_mb_for)
+    "sweep_summary": {"mem": 300},
+    "sweep_heatmap": {"mem": 320},
+    "merge_clusters": {"mem": 240, "per_mb": 11, "minutes_per_mb": 2},
     "regional_ranking": {"mem": 230, "per_mb": 5, "minutes_per_mb": 2},
-    "rank": {"mem": 400},
-    "compare_variants": {"mem": 300},
-    "sensitivity": {"mem": 500, "per_mb": 10, "minutes": 30, "minutes_per_mb": 10},
-    "tables": {"mem": 250},
+    "rank": {"mem": 205, "per_mb": 6},
+    "compare_variants": {"mem": 230},
+    "sensitivity": {"mem": 520, "per_mb": 40, "minutes": 30, "minutes_per_mb": 10},
+    "tables": {"mem": 200},
     "fidelity": {"mem": 250},
-    "extended_table": {"mem": 250},
-    "regional_table": {"mem": 250},
-    "map_figure": {"mem": 300},
-    "regional_window_figure": {"mem": 300},
+    "extended_table": {"mem": 220},
+    "regional_table": {"mem": 200},
+    "map_figure": {"mem": 250},
+    "regional_window_figure": {"mem": 250},
     "regional_ranking_figure": {"mem": 300},
-    "intensity_figure": {"mem": 300},
-    "composition_figure": {"mem": 300},
-    "rank_change_figure": {"mem": 300},
-    "rank_uncertainty_figure": {"mem": 300},
-    "appendix_report": {"mem": 600},
-    "methodology_report": {"mem": 600},
+    "intensity_figure": {"mem": 250},
+    "composition_figure": {"mem": 250},
+    "rank_change_figure": {"mem": 250},
+    "rank_uncertainty_figure": {"mem": 250},
+    "appendix_report": {"mem": 280},
+    "methodology_report": {"mem": 320},
 }
 
 
