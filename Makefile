@@ -6,7 +6,7 @@ CORES  ?= 8
 PYTEST_ARGS ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint dryrun report clean venv
+.PHONY: run test test-slurm lint dryrun report clean venv
 
 venv: $(STAMP)
 
@@ -28,6 +28,18 @@ test: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -n --quiet rules --cores $(CORES)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# the SLURM executor plugin (the `slurm` extra), on top of the dev install
+SLURM_STAMP := $(VENV)/.installed-slurm
+$(SLURM_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,slurm]'
+	touch $(SLURM_STAMP)
+
+## the tiny scenario through a real single-node SLURM started here (root, Debian; docs/cluster.md)
+test-slurm:
+	@bash .ci/slurm-local.sh check
+	@$(MAKE) --no-print-directory $(SLURM_STAMP)
+	PYTHON="$(abspath $(BIN))/python" bash .ci/test-slurm.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

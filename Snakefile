@@ -13,6 +13,7 @@ validate(config, "schemas/config.schema.yaml")
 
 
 include: "rules/common.smk"
+include: "rules/resources.smk"
 include: "rules/demo.smk"
 include: "rules/extract.smk"
 include: "rules/geocode.smk"

@@ -20,7 +20,8 @@ rule cluster_source:
         "results/benchmarks/cluster/{locspec}/{source}/{first}-{last}/{algorithm}/{params}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("cluster_source"),
+        runtime=runtime_for("cluster_source"),
     conda:
         ENV
     script:
@@ -48,7 +49,8 @@ rule merge_clusters:
         "results/benchmarks/merge_clusters/{variant}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("merge_clusters"),
+        runtime=runtime_for("merge_clusters"),
     conda:
         ENV
     script:

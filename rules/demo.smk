@@ -13,7 +13,8 @@ rule demo_world:
         "results/benchmarks/demo_world.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("demo_world"),
+        runtime=runtime_for("demo_world"),
     conda:
         ENV
     script:

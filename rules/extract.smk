@@ -16,7 +16,8 @@ rule extract:
         "results/benchmarks/extract.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("extract"),
+        runtime=runtime_for("extract"),
     conda:
         ENV
     script:

@@ -18,7 +18,14 @@ rule map_figure:
         title=lambda wc: VARIANT[wc.variant]["label"],
     log:
         "logs/figures/map_{variant}_{top_n}.log",
+    benchmark:
+        "results/benchmarks/figures/map_{variant}_{top_n}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("map_figure"),
+        runtime=runtime_for("map_figure"),
     conda:
         ENV
     script:
@@ -46,7 +53,14 @@ rule rank_change_figure:
         label_b=lambda wc: VARIANT[wc.b]["label"],
     log:
         "logs/figures/rank_change_{a}_vs_{b}.log",
+    benchmark:
+        "results/benchmarks/figures/rank_change_{a}_vs_{b}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("rank_change_figure"),
+        runtime=runtime_for("rank_change_figure"),
     conda:
         ENV
     script:
@@ -80,7 +94,14 @@ rule regional_window_figure:
         top_n=config["top_n"],
     log:
         "logs/figures/map_{variant}_{area}.log",
+    benchmark:
+        "results/benchmarks/figures/map_{variant}_{area}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("regional_window_figure"),
+        runtime=runtime_for("regional_window_figure"),
     conda:
         ENV
     script:
@@ -114,7 +135,14 @@ rule regional_ranking_figure:
         label=lambda wc: VARIANT[config["regional"][wc.region]["variant"]]["label"],
     log:
         "logs/figures/regional_{region}_top{top_n}.log",
+    benchmark:
+        "results/benchmarks/figures/regional_{region}_top{top_n}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("regional_ranking_figure"),
+        runtime=runtime_for("regional_ranking_figure"),
     conda:
         ENV
     script:
@@ -140,7 +168,14 @@ rule intensity_figure:
         title=lambda wc: VARIANT[wc.variant]["label"],
     log:
         "logs/figures/intensity_{variant}_{top_n}.log",
+    benchmark:
+        "results/benchmarks/figures/intensity_{variant}_{top_n}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("intensity_figure"),
+        runtime=runtime_for("intensity_figure"),
     conda:
         ENV
     script:
@@ -167,7 +202,14 @@ rule composition_figure:
         weights=lambda wc: dict(VARIANT[wc.variant]["sources"]),
     log:
         "logs/figures/composition_{variant}_{top_n}.log",
+    benchmark:
+        "results/benchmarks/figures/composition_{variant}_{top_n}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("composition_figure"),
+        runtime=runtime_for("composition_figure"),
     conda:
         ENV
     script:
@@ -192,7 +234,14 @@ rule rank_uncertainty_figure:
         top_n=config["top_n"],
     log:
         "logs/figures/rank_uncertainty_{variant}.log",
+    benchmark:
+        "results/benchmarks/figures/rank_uncertainty_{variant}.tsv"
+    group:
+        "figures"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("rank_uncertainty_figure"),
+        runtime=runtime_for("rank_uncertainty_figure"),
     conda:
         ENV
     script:

@@ -9,9 +9,12 @@ rule gazetteer:
         min_population=config["gazetteer"]["min_population"],
     log:
         "logs/gazetteer.log",
+    benchmark:
+        "results/benchmarks/gazetteer.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("gazetteer"),
+        runtime=runtime_for("gazetteer"),
     conda:
         ENV
     script:
@@ -37,7 +40,8 @@ rule geocode:
         "results/benchmarks/geocode.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("geocode"),
+        runtime=runtime_for("geocode"),
     conda:
         ENV
     script:
@@ -67,9 +71,12 @@ rule geocode_qa:
         top_countries=12,
     log:
         "logs/geocode_qa.log",
+    benchmark:
+        "results/benchmarks/geocode_qa.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("geocode_qa"),
+        runtime=runtime_for("geocode_qa"),
     conda:
         ENV
     script:

@@ -16,7 +16,8 @@ rule population_raster:
         "results/benchmarks/population_raster.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("population_raster"),
+        runtime=runtime_for("population_raster"),
     conda:
         ENV
     script:

@@ -24,7 +24,8 @@ rule locations:
         "results/benchmarks/locations/{counting}_{round_deg}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("locations"),
+        runtime=runtime_for("locations"),
     conda:
         ENV
     script:

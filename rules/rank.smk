@@ -17,9 +17,12 @@ rule rank:
         top_n=config["top_n"],
     log:
         "logs/rank/{variant}.log",
+    benchmark:
+        "results/benchmarks/rank/{variant}.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("rank"),
+        runtime=runtime_for("rank"),
     conda:
         ENV
     script:
@@ -46,9 +49,12 @@ rule compare_variants:
         top_n=config["top_n"],
     log:
         "logs/compare/{a}_vs_{b}.log",
+    benchmark:
+        "results/benchmarks/compare/{a}_vs_{b}.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("compare_variants"),
+        runtime=runtime_for("compare_variants"),
     conda:
         ENV
     script:

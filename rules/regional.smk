@@ -37,7 +37,8 @@ rule regional_ranking:
         "results/benchmarks/regional/{region}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("regional_ranking"),
+        runtime=runtime_for("regional_ranking"),
     conda:
         ENV
     script:
@@ -56,7 +57,14 @@ rule regional_table:
         top_n=r"\d+",
     log:
         "logs/regional/{region}_top{top_n}.log",
+    benchmark:
+        "results/benchmarks/regional/{region}_top{top_n}.tsv"
+    group:
+        "tables"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("regional_table"),
+        runtime=runtime_for("regional_table"),
     conda:
         ENV
     script:
@@ -76,7 +84,14 @@ rule extended_table:
         extended_n=config["extended_n"],
     log:
         "logs/tables/{variant}_extended.log",
+    benchmark:
+        "results/benchmarks/tables/{variant}_extended.tsv"
+    group:
+        "tables"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("extended_table"),
+        runtime=runtime_for("extended_table"),
     conda:
         ENV
     script:

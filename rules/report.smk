@@ -26,9 +26,12 @@ rule appendix_report:
         },
     log:
         "logs/appendix_report.log",
+    benchmark:
+        "results/benchmarks/appendix_report.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("appendix_report"),
+        runtime=runtime_for("appendix_report"),
     conda:
         ENV
     script:
@@ -61,9 +64,12 @@ rule methodology_report:
         },
     log:
         "logs/methodology_report.log",
+    benchmark:
+        "results/benchmarks/methodology_report.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("methodology_report"),
+        runtime=runtime_for("methodology_report"),
     conda:
         ENV
     script:

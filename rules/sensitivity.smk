@@ -39,7 +39,8 @@ rule sensitivity_doc_locations:
         "results/benchmarks/sensitivity/doc_locations_{counting}_{round_deg}.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("sensitivity_doc_locations"),
+        runtime=runtime_for("sensitivity_doc_locations"),
     conda:
         ENV
     script:
@@ -71,7 +72,8 @@ rule sensitivity:
         "results/benchmarks/sensitivity/{variant}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("sensitivity"),
+        runtime=runtime_for("sensitivity"),
     conda:
         ENV
     script:

@@ -36,9 +36,12 @@ rule sweep_eps:
         "logs/sweep/{locspec}/{source}/{first}-{last}/eps_km~{eps}.log",
     benchmark:
         "results/benchmarks/sweep/{locspec}/{source}/{first}-{last}/eps_km~{eps}.tsv"
+    group:
+        "sweep"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("sweep_eps"),
+        runtime=runtime_for("sweep_eps"),
     conda:
         ENV
     script:
@@ -65,9 +68,12 @@ rule sweep_summary:
         "logs/sweep/summary_{variant}_{source}.log",
     benchmark:
         "results/benchmarks/sweep/summary_{variant}_{source}.tsv"
+    group:
+        "sweep"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("sweep_summary"),
+        runtime=runtime_for("sweep_summary"),
     conda:
         ENV
     script:
@@ -92,7 +98,14 @@ rule sweep_heatmap:
         top_n=config["top_n"],
     log:
         "logs/figures/sweep_{variant}_{source}.log",
+    benchmark:
+        "results/benchmarks/figures/sweep_{variant}_{source}.tsv"
+    group:
+        "sweep"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("sweep_heatmap"),
+        runtime=runtime_for("sweep_heatmap"),
     conda:
         ENV
     script:

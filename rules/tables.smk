@@ -23,7 +23,14 @@ rule tables:
         top_n=config["top_n"],
     log:
         "logs/tables/{variant}.log",
+    benchmark:
+        "results/benchmarks/tables/{variant}.tsv"
+    group:
+        "tables"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("tables"),
+        runtime=runtime_for("tables"),
     conda:
         ENV
     script:
@@ -46,7 +53,14 @@ rule fidelity:
         top_n=config["top_n"],
     log:
         "logs/fidelity/{variant}.log",
+    benchmark:
+        "results/benchmarks/fidelity/{variant}.tsv"
+    group:
+        "tables"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("fidelity"),
+        runtime=runtime_for("fidelity"),
     conda:
         ENV
     script:

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make test-slurm: the tiny scenario (config/test/tiny.yaml) through a real SLURM.
+#
+# Starts a single-node SLURM on this machine (.ci/slurm-local.sh), runs the same targets
+# twice in temporary working directories, once locally and once with
+#   snakemake --executor slurm --workflow-profile profiles/slurm
+# and checks that the jobs went through sbatch (job ids in the log, squeue and sacct saw
+# them finish), that the grouped rules went as few submissions, and that the rankings and
+# sweep summaries are byte-identical to the local run. Stops the daemons it started.
+#
+# Environment: PYTHON (default .venv/bin/python), KEEP=1 keeps the working directories.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$REPO"
+PYTHON="${PYTHON:-$REPO/.venv/bin/python}"
+SLURM_LOCAL="$REPO/.ci/slurm-local.sh"
+CONFIG="$REPO/config/test/tiny.yaml"
+
+say() { echo "test-slurm: $*"; }
+die() { echo "test-slurm: FAILED: $*" >&2; exit 1; }
+
+bash "$SLURM_LOCAL" check
+[ -x "$PYTHON" ] || die "no Python at $PYTHON (make test-slurm creates .venv)"
+"$PYTHON" -c "import snakemake_executor_plugin_slurm" 2>/dev/null \
+    || die "snakemake-executor-plugin-slurm is not installed in $PYTHON (pip install -e '.[slurm]')"
+export PATH="$(dirname "$PYTHON"):$PATH"
+
+# the daemons: started here (and stopped at exit) unless they already ran
+started=0
+if ! bash "$SLURM_LOCAL" status >/dev/null 2>&1; then
+    started=1
+fi
+WORK="$(mktemp -d /tmp/stclusters-test-slurm.XXXXXX)"
+cleanup() {
+    local rc=$?
+    [ "$started" = 1 ] && bash "$SLURM_LOCAL" stop || true
+    if [ "$rc" = 0 ] && [ "${KEEP:-0}" != 1 ]; then
+        rm -rf "$WORK"
+    else
+        echo "test-slurm: working directories kept in $WORK"
+    fi
+}
+trap cleanup EXIT
+bash "$SLURM_LOCAL" start
+eval "$(bash "$SLURM_LOCAL" env)"
+
+# the targets: every variant's ranking, map and tables, and the sweep (summaries, heatmaps)
+mapfile -t TARGETS < <("$PYTHON" - "$CONFIG" <<'EOF'
+import sys
+
+import yaml
+from snakemake.utils import validate
+
+config = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+validate(config, "schemas/config.schema.yaml")  # fills in the defaults
+for v in config["variants"]:
+    print(f"results/ranking/{v}/clusters.csv")
+    print(f"results/figures/{v}/map_top{config['top_n']}.png")
+    print(f"results/tables/{v}/top100.md")
+sweep = config["sweep"]
+if sweep["enabled"]:
+    for s in sweep["sources"]:
+        print(f"results/sweep/summary/{sweep['variant']}/{s}.csv")
+        print(f"results/figures/sweep/{sweep['variant']}_{s}.png")
+EOF
+)
+[ ${#TARGETS[@]} -gt 0 ] || die "no targets from $CONFIG"
+
+for run in local slurm; do
+    mkdir -p "$WORK/$run"
+    cp "$CONFIG" "$WORK/$run/config.yaml"
+done
+cores=$(nproc); [ "$cores" -gt 2 ] && cores=2
+SMK=("$PYTHON" -m snakemake --snakefile "$REPO/Snakefile")
+
+say "local run of ${#TARGETS[@]} targets (log: $WORK/local.log)"
+t0=$(date +%s)
+"${SMK[@]}" --directory "$WORK/local" --cores "$cores" --benchmark-extended "${TARGETS[@]}" >"$WORK/local.log" 2>&1 \
+    || { tail -30 "$WORK/local.log" >&2; die "the local run failed"; }
+t1=$(date +%s)
+local_s=$((t1 - t0))
+
+say "SLURM run of the same targets (log: $WORK/slurm.log)"
+# peak memory of every SLURM job, sampled from /proc (no accounting database here)
+"$PYTHON" "$REPO/.ci/slurm_job_rss.py" --out "$WORK/job_rss.json" --stop-file "$WORK/slurm.done" &
+sampler=$!
+"${SMK[@]}" --directory "$WORK/slurm" --workflow-profile "$REPO/profiles/slurm" \
+    --cores "$cores" --slurm-no-account --slurm-init-seconds-before-status-checks 5 \
+    --slurm-keep-successful-logs --benchmark-extended "${TARGETS[@]}" >"$WORK/slurm.log" 2>&1 \
+    || { touch "$WORK/slurm.done"; tail -40 "$WORK/slurm.log" >&2; die "the SLURM run failed"; }
+t2=$(date +%s)
+touch "$WORK/slurm.done"
+wait "$sampler" || true
+slurm_s=$((t2 - t1))
+
+"$PYTHON" "$REPO/.ci/check_slurm_run.py" --work "$WORK" --local-seconds "$local_s" \
+    --slurm-seconds "$slurm_s" --cores "$cores"

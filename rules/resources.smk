@@ -1,0 +1,123 @@
+# Resource requests of every rule: memory (MB) and runtime (minutes) from the size of the
+# rule's inputs, sized from the peaks measured at the demo scale (303k rows), at 10x and on
+# the tiny scenario (docs/cluster.md has the table; benchmarks/check_requests.py compares
+# every request with the benchmark files). Every rule is single-threaded (threads: 1).
+#
+# Used as  resources: mem_mb=mem_mb_for("extract"), runtime=runtime_for("extract")
+# Plain Python (no Snakemake directives), so benchmarks/check_requests.py can read it too.
+import math
+
+# What a job holds on a cluster node besides the rule's own process: the executor wraps
+# each job in Snakemake processes that load this workflow (under SLURM a single job runs
+# two, in the batch step and in the srun step, about 270 MB each). Measured by make
+# test-slurm (.ci/slurm_job_rss.py): 539 MB; 600 leaves room for other Snakemake versions.
+JOB_OVERHEAD_MB = 600
+# a failed job comes back with this much more memory per attempt (1x, 1.5x, 2x)
+RETRY_GROWTH = 0.5
+# the shortest runtime asked for: a time limit must not kill a job merely on a busy node
+MIN_MINUTES = 10
+
+# rule -> request model. mem: MB of the rule's process whatever its input (interpreter,
+# imports, reference tables); per_mb: MB more per MB of the input files whose path holds
+# `of` (every data input when None; Parquet on disk, so e.g. 42 MB of memory per MB of raw
+# extract); per_scale: MB per unit of demo.scale (the generator has no data input);
+# minutes, minutes_per_mb: the runtime limit likewise. "by": the model depends on a
+# wildcard (cluster_source: DBSCAN vs HDBSCAN).
+RESOURCES = {
+    "demo_world": {"mem": 490, "per_scale": 60, "minutes": 10, "minutes_per_scale": 10},
+    "gazetteer": {"mem": 620},
+    "extract": {"mem": 200, "per_mb": 42, "minutes_per_mb": 1},
+    "geocode": {"mem": 400, "per_mb": 33, "of": "extract/records", "minutes_per_mb": 1},
+    "geocode_qa": {"mem": 330, "per_mb": 12},
+    "population_raster": {"mem": 370, "per_mb": 12},
+    "locations": {"mem": 210, "per_mb": 18, "minutes_per_mb": 0.5},
+    "sensitivity_doc_locations": {"mem": 330, "per_mb": 17, "minutes_per_mb": 0.5},
+    "cluster_source": {
+        "by": "algorithm",
+        "dbscan": {"mem": 215, "per_mb": 50, "minutes_per_mb": 5},
+        "hdbscan": {"mem": 300, "per_mb": 1500, "minutes": 20, "minutes_per_mb": 60},
+    },
+    "sweep_eps": {"mem": 210, "per_mb": 100, "minutes_per_mb": 5},
+    # no input-size term: its inputs are made inside the same group job (see mem_mb_for)
+    "sweep_summary": {"mem": 300},
+    "sweep_heatmap": {"mem": 320},
+    "merge_clusters": {"mem": 240, "per_mb": 11, "minutes_per_mb": 2},
+    "regional_ranking": {"mem": 230, "per_mb": 5, "minutes_per_mb": 2},
+    "rank": {"mem": 205, "per_mb": 6},
+    "compare_variants": {"mem": 230},
+    "sensitivity": {"mem": 520, "per_mb": 40, "minutes": 30, "minutes_per_mb": 10},
+    "tables": {"mem": 200},
+    "fidelity": {"mem": 250},
+    "extended_table": {"mem": 220},
+    "regional_table": {"mem": 200},
+    "map_figure": {"mem": 250},
+    "regional_window_figure": {"mem": 250},
+    "regional_ranking_figure": {"mem": 300},
+    "intensity_figure": {"mem": 250},
+    "composition_figure": {"mem": 250},
+    "rank_change_figure": {"mem": 250},
+    "rank_uncertainty_figure": {"mem": 250},
+    "appendix_report": {"mem": 280},
+    "methodology_report": {"mem": 320},
+}
+
+
+def resource_model(rule, wildcards):
+    """The request model of ``rule`` (for its wildcards, where it depends on one)."""
+    spec = RESOURCES[rule]
+    if "by" in spec:
+        spec = spec[wildcards[spec["by"]]]
+    return spec
+
+
+def input_mb(input, of=None):
+    """MB on disk of the inputs whose path holds ``of`` (all but package code when None)."""
+    sizes = zip(map(str, input), input.size_files_mb)
+    return sum(mb for path, mb in sizes if (of in path if of else not path.endswith(".py")))
+
+
+def _demo_scale():
+    return float(config.get("demo", {}).get("scale", 1.0))
+
+
+def memory_mb(rule, wildcards, input, attempt=1):
+    """The memory request (MB) of one job of ``rule``: JOB_OVERHEAD_MB + its model."""
+    spec = resource_model(rule, wildcards)
+    mb = JOB_OVERHEAD_MB + spec["mem"] + spec.get("per_scale", 0) * _demo_scale()
+    if spec.get("per_mb"):
+        mb += spec["per_mb"] * input_mb(input, spec.get("of"))
+    mb *= 1 + RETRY_GROWTH * (attempt - 1)
+    return int(math.ceil(mb / 50) * 50)
+
+
+def runtime_minutes(rule, wildcards, input, attempt=1):
+    """The runtime limit (minutes) of one job of ``rule``; doubles with every retry."""
+    spec = resource_model(rule, wildcards)
+    minutes = spec.get("minutes", MIN_MINUTES) + spec.get("minutes_per_scale", 0) * _demo_scale()
+    if spec.get("minutes_per_mb"):
+        minutes += spec["minutes_per_mb"] * input_mb(input, spec.get("of"))
+    return int(math.ceil(max(minutes, MIN_MINUTES) * attempt))
+
+
+def _uses_input(rule):
+    specs = RESOURCES[rule]
+    specs = [specs[k] for k in specs if k != "by"] if "by" in specs else [specs]
+    return any(s.get("per_mb") or s.get("minutes_per_mb") for s in specs)
+
+
+def mem_mb_for(rule):
+    """Resource callable (wildcards, input, attempt) -> memory request of ``rule`` in MB.
+
+    A rule whose model does not depend on its input never touches it, so its request is
+    known before its inputs exist (needed inside group jobs).
+    """
+    if _uses_input(rule):
+        return lambda wildcards, input, attempt: memory_mb(rule, wildcards, input, attempt)
+    return lambda wildcards, attempt: memory_mb(rule, wildcards, (), attempt)
+
+
+def runtime_for(rule):
+    """Resource callable (wildcards, input, attempt) -> runtime limit of ``rule`` in minutes."""
+    if _uses_input(rule):
+        return lambda wildcards, input, attempt: runtime_minutes(rule, wildcards, input, attempt)
+    return lambda wildcards, attempt: runtime_minutes(rule, wildcards, (), attempt)
