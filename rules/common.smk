@@ -88,7 +88,7 @@ def accounting_files():
 
 def appendix_extras(wildcards):
     """Stage targets the appendix shows: maps, charts, tables, regional and extended runs."""
-    keep = ("results/figures/", "results/tables/", "results/regional/")
+    keep = ("results/figures/", "results/tables/", "results/regional/", "results/briefs/")
     skip = ("sweep", "uncertainty", "rank_change", "geocode_qa")
     return [t for t in EXTRA_TARGETS if t.startswith(keep) and not any(k in t for k in skip)]
 
