@@ -29,7 +29,13 @@ import pandas as pd
 
 from stclusters.briefs.basemap import BASEMAP_CREDIT, countries
 from stclusters.briefs.data import Variant, pair_matches
-from stclusters.figures import GROUP_COLOURS, OTHER_GROUP, SOURCE_COLOURS, SOURCE_LABELS, economy_group
+from stclusters.figures import (
+    GROUP_COLOURS,
+    OTHER_GROUP,
+    SOURCE_COLOURS,
+    SOURCE_LABELS,
+    economy_group,
+)
 
 ASSETS = Path(__file__).resolve().parent / "resources" / "explorer"
 #: the map's latitude range (the basemap below -60 is Antarctica: left out)

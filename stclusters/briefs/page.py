@@ -52,12 +52,15 @@ PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": None, "Produce
 OCEAN = "#F3F7FA"
 TEXT_GREY = "#444444"
 #: crops of the page for the HTML brief, (x0, y0, x1, y1) in inches from the lower left
-CROPS = {"map": (0.25, 5.95, 5.05, 10.65), "charts": (0.25, 3.45, 8.05, 5.9)}
+CROPS = {"map": (0.25, 5.75, 5.05, 10.65), "charts": (0.25, 3.45, 8.05, 5.75)}
 SOURCE_NOTE = ("Source: stclusters rebuild of the GII S&T cluster ranking (fractional counts). "
                + BASEMAP_CREDIT)
 #: footprint points: light (little output) to dark (much), colour-blind safe
 POINT_CMAP = ListedColormap(colormaps["cividis_r"](np.linspace(0.12, 1.0, 256)))
 MAX_LABELS = 6
+#: label offsets (points) and alignment around a named place's dot, in order of preference
+LABEL_SPOTS = [(4, 2, "left", "bottom"), (-4, 2, "right", "bottom"), (4, -2, "left", "top"),
+               (-4, -2, "right", "top")]
 SHORT_SOURCE = {"pct": "PCT", "pub": "Publications", "vc": "VC deals"}
 
 
@@ -204,11 +207,21 @@ class BriefPage:
         dot = ax.scatter(pl["lon"], pl["lat"], s=14, facecolor="white",
                          edgecolor="black", linewidths=0.8, zorder=3)
         self._dynamic.append(dot)
+        renderer = self.fig.canvas.get_renderer()
+        placed: list[Bbox] = []
         for _, p in pl.iterrows():
-            t = ax.annotate(str(p["place"]), (p["lon"], p["lat"]), xytext=(4, 3),
-                            textcoords="offset points", fontsize=7.5, zorder=4,
-                            annotation_clip=True, path_effects=_halo(), parse_math=False)
-            self._dynamic.append(t)
+            # first of four spots around the dot where the label overlaps no earlier one
+            for dx, dy, ha, va in LABEL_SPOTS:
+                t = ax.annotate(str(p["place"]), (p["lon"], p["lat"]), xytext=(dx, dy),
+                                textcoords="offset points", ha=ha, va=va, fontsize=7.5,
+                                zorder=4, annotation_clip=True, path_effects=_halo(),
+                                parse_math=False)
+                box = t.get_window_extent(renderer)
+                if not any(box.overlaps(q) for q in placed):
+                    placed.append(box)
+                    self._dynamic.append(t)
+                    break
+                t.remove()
 
     def _key_numbers(self, b: ClusterBrief) -> None:
         y = 10.35

@@ -351,10 +351,11 @@
     const n = rows.length, hi = Math.max(2, ...rows.map((r) => Math.max(r.rank || 0, r.p95 || 0)));
     const W = 260, rowH = 22, L = 70, R = 12;
     const x = (rank) => L + (W - L - R) * (1 - (rank - 1) / (hi * 1.08));
-    const g = el("svg:svg", { viewBox: "0 0 " + W + " " + (n * rowH + 18), width: "100%",
+    const top = 18;
+    const g = el("svg:svg", { viewBox: "0 0 " + W + " " + (top + n * rowH + 10), width: "100%",
       role: "img", "aria-label": "rank under every variant" });
     rows.forEach((r, i) => {
-      const y = 10 + i * rowH;
+      const y = top + i * rowH;
       g.appendChild(el("svg:text", { x: 0, y: y + 4, "font-size": 11, fill: "#333" }, r.variant));
       if (r.rank === null) {
         g.appendChild(el("svg:text", { x: L, y: y + 4, "font-size": 11, fill: "#777" }, "no match"));
@@ -369,7 +370,7 @@
       g.appendChild(el("svg:text", { x: x(r.rank), y: y - 6, "font-size": 10,
         "text-anchor": "middle" }, r.rank));
     });
-    g.appendChild(el("svg:text", { x: L, y: n * rowH + 14, "font-size": 10, fill: "#666" },
+    g.appendChild(el("svg:text", { x: L, y: top + n * rowH + 4, "font-size": 10, fill: "#666" },
       "rank " + Math.round(hi * 1.08) + " ← → 1 (bar: 90 % interval)"));
     return g;
   }
