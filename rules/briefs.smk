@@ -15,23 +15,22 @@ if EXPLORER["enabled"]:
     EXTRA_TARGETS.append("reports/explorer.html")
 
 
-def all_variant_tables(wildcards=None):
-    """Every variant's ranking, membership, locations and (when run) rank intervals."""
-    d = {}
-    for v in VARIANTS:
-        d[f"ranking_{v}"] = f"results/ranking/{v}/clusters.parquet"
-        d[f"membership_{v}"] = f"results/cluster/{v}/membership.parquet"
-        d[f"locations_{v}"] = f"{locations_dir(v)}/locations.parquet"
-        if v in BRIEF_SENS:
-            d[f"uncertainty_{v}"] = f"results/sensitivity/{v}/rank_uncertainty.csv"
-    return d
+# every variant's ranking, membership, locations and (when run) rank intervals: the
+# briefs show a cluster's rank under every variant, the explorer shows every variant
+BRIEF_TABLES = {}
+for _v in VARIANTS:
+    BRIEF_TABLES[f"ranking_{_v}"] = f"results/ranking/{_v}/clusters.parquet"
+    BRIEF_TABLES[f"membership_{_v}"] = f"results/cluster/{_v}/membership.parquet"
+    BRIEF_TABLES[f"locations_{_v}"] = f"{locations_dir(_v)}/locations.parquet"
+    if _v in BRIEF_SENS:
+        BRIEF_TABLES[f"uncertainty_{_v}"] = f"results/sensitivity/{_v}/rank_uncertainty.csv"
 
 
 rule briefs:
     """One brief per cluster of a variant's top briefs.top_n (HTML and PDF) and an index."""
     input:
-        unpack(all_variant_tables),
         unpack(variant_tables("organizations", "location_places")),
+        **BRIEF_TABLES,
         code=package_code("compare", "locations", "variants", *BRIEF_MODULES),
     output:
         index_html="results/briefs/{variant}/index.html",
@@ -59,7 +58,7 @@ rule briefs:
 rule explorer:
     """reports/explorer.html: map, variant switch, sortable table, two-variant diff."""
     input:
-        unpack(all_variant_tables),
+        **BRIEF_TABLES,
         briefs=[f"results/briefs/{v}/index.csv" for v in VARIANTS] if BRIEFS["enabled"] else [],
         code=package_code("compare", "locations", "variants", "explorer", *BRIEF_MODULES),
         assets=[str(Path(workflow.basedir) / "stclusters" / "resources" / "explorer" / f)
