@@ -27,6 +27,7 @@ include: "rules/report.smk"
 include: "rules/sweep.smk"
 include: "rules/regional.smk"
 include: "rules/sensitivity.smk"
+include: "rules/briefs.smk"
 
 
 rule all:

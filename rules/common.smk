@@ -184,9 +184,21 @@ def comparison_targets():
     return out
 
 
+def brief_targets():
+    """Per variant: the index of its top cluster briefs (when briefs are on)."""
+    if not config["briefs"]["enabled"]:
+        return {}
+    return {f"briefs_{v}": f"results/briefs/{v}/index.html" for v in VARIANTS}
+
+
+def explorer_targets():
+    return {"explorer": "reports/explorer.html"} if config["explorer"]["enabled"] else {}
+
+
 def appendix_inputs(wildcards):
-    """What the appendix shows, by name: maps, charts, tables, regional and extended runs."""
-    return {**variant_figures(), **table_targets(), **regional_targets()}
+    """What the appendix shows, by name: maps, charts, tables, regional and extended runs,
+    and the briefs it links to."""
+    return {**variant_figures(), **table_targets(), **regional_targets(), **brief_targets()}
 
 
 def methodology_inputs(wildcards):
@@ -211,6 +223,6 @@ def final_targets():
             f"results/fidelity/{v}/summary.json",
         ]
     for group in (variant_figures, table_targets, regional_targets, comparison_targets,
-                  sweep_targets, sensitivity_targets):
+                  sweep_targets, sensitivity_targets, brief_targets, explorer_targets):
         targets += list(group().values())
     return targets

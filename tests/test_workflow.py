@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -192,6 +193,26 @@ def test_outputs_for_people_exist(run):
         assert (run / rel).stat().st_size > 0, rel
     html = (run / "reports/appendix.html").read_text(encoding="utf-8")
     assert "Tokyo–Yokohama" in html
+
+
+def test_briefs_explorer_and_their_links_in_the_appendix(run):
+    for v in ("gii2024", "gii2025", "balanced"):
+        idx = read(run, f"results/briefs/{v}/index.csv")
+        ranking = read(run, f"results/ranking/{v}/clusters.csv")
+        assert idx["rank"].tolist() == [1, 2, 3, 4, 5]
+        assert idx["name"].tolist() == ranking["name"].head(5).tolist()
+        # 90 % intervals where the sensitivity stage ran (not for balanced)
+        assert idx["p05_rank"].notna().all() == (v != "balanced")
+        for rel in [*idx["html"], *idx["pdf"]]:
+            assert (run / "results/briefs" / v / rel).stat().st_size > 5000, rel
+    text = (run / "reports/explorer.html").read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) < 15_000_000
+    data = json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))
+    assert [x["name"] for x in data["variants"]] == ["gii2024", "gii2025", "balanced"]
+    assert all(len(x["rows"]) == x["n_clusters"] > 5 for x in data["variants"])
+    assert len(data["pairs"]) == 3
+    appendix = (run / "reports/appendix.html").read_text(encoding="utf-8")
+    assert 'href="../results/briefs/gii2025/clusters/001-' in appendix
 
 
 def test_second_run_has_nothing_to_do(run):
