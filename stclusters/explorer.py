@@ -29,13 +29,9 @@ import pandas as pd
 
 from stclusters.briefs.basemap import BASEMAP_CREDIT, countries
 from stclusters.briefs.data import Variant, pair_matches
-from stclusters.figures import (
-    GROUP_COLOURS,
-    OTHER_GROUP,
-    SOURCE_COLOURS,
-    SOURCE_LABELS,
-    economy_group,
-)
+from stclusters.report.charts import SOURCE_COLOURS, SOURCE_LABELS
+from stclusters.report.maps import GROUP_COLOURS
+from stclusters.report.regions import OTHER_GROUP, economy_group
 
 ASSETS = Path(__file__).resolve().parent / "resources" / "explorer"
 #: the map's latitude range (the basemap below -60 is Antarctica: left out)

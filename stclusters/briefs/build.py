@@ -14,8 +14,8 @@ import pandas as pd
 from stclusters.briefs.data import ClusterBrief, Variant, cluster_briefs
 from stclusters.briefs.html import brief_html, index_html
 from stclusters.briefs.page import BriefPage
-from stclusters.figures import SOURCE_LABELS
 from stclusters.io import write_csv
+from stclusters.report.charts import SOURCE_LABELS
 
 CLUSTER_FOLDER = "clusters"
 INDEX_COLUMNS = ["rank", "cluster_id", "name", "economy", "score", "p05_rank", "p95_rank",

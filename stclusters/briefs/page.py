@@ -35,13 +35,9 @@ from matplotlib.transforms import Bbox  # noqa: E402
 
 from stclusters.briefs.basemap import BASEMAP_CREDIT, countries  # noqa: E402
 from stclusters.briefs.data import ORG_HEADINGS, ClusterBrief, key_numbers  # noqa: E402
-from stclusters.figures import (  # noqa: E402
-    BORDER_COLOUR,
-    LAND_COLOUR,
-    OKABE_ITO,
-    SOURCE_COLOURS,
-    SOURCE_LABELS,
-)
+from stclusters.report.basemap import BORDER_COLOUR, LAND_COLOUR  # noqa: E402
+from stclusters.report.charts import SOURCE_COLOURS, SOURCE_LABELS  # noqa: E402
+from stclusters.report.style import OKABE_ITO  # noqa: E402
 
 PAGE_IN = (8.27, 11.69)  # A4 portrait, inches
 # Type 3 fonts: matplotlib writes the glyphs itself (Type 42 subsetting with fontTools takes
