@@ -6,6 +6,9 @@ import pandas as pd
 from stclusters.figures import sweep_heatmap
 from stclusters.logs import logged_step
 
+# an HDBSCAN sweep names its grid axes; the DBSCAN sweep uses the defaults
+axes = {k: tuple(snakemake.params[k]) for k in ("axes", "axis_labels")
+        if k in snakemake.params.keys()}
 with logged_step(snakemake.log[0], "sweep heatmap"):
     sweep_heatmap(
         pd.read_csv(snakemake.input[0]),
@@ -13,4 +16,5 @@ with logged_step(snakemake.log[0], "sweep heatmap"):
         metric=["n_clusters", "top_share", "share_clustered", "spearman"],
         title=snakemake.params.title,
         top_n=snakemake.params.top_n,
+        **axes,
     )

@@ -922,9 +922,13 @@ def sweep_heatmap(
     title: str = "DBSCAN parameter sweep",
     top_n: int = 100,
     source: str = DEFAULT_SOURCE,
+    axes: tuple[str, str] = ("eps_km", "min_share"),
+    axis_labels: tuple[str, str] = ("eps_km (radius)",
+                                    "min_share (density, share of world output)"),
 ) -> None:
     """Heatmap(s) of a sweep summary (:func:`stclusters.sweep.sweep_summary`): rows
-    ``eps_km``, columns ``min_share``, one panel per metric (a name or a list, at most
+    ``axes[0]`` (default ``eps_km``), columns ``axes[1]`` (default ``min_share``; for an
+    HDBSCAN summary ``min_samples_share`` by ``min_cluster_share``), one panel per metric (a name or a list, at most
     four; titles from :data:`stclusters.sweep.METRICS`), each cell annotated with its value
     and the baseline cell (``is_baseline``) outlined. Colour map: viridis (perceptually
     uniform, colour-blind safe). Size: 5.2 inches per panel column (two columns from two
@@ -940,8 +944,9 @@ def sweep_heatmap(
     unknown = [m for m in metrics if m not in summary.columns]
     if unknown:
         raise ValueError(f"summary lacks metric column(s) {unknown}")
-    eps = np.sort(summary["eps_km"].unique())
-    ms = np.sort(summary["min_share"].unique())
+    row_key, col_key = axes
+    eps = np.sort(summary[row_key].unique())
+    ms = np.sort(summary[col_key].unique())
     ncol = 1 if len(metrics) == 1 else 2
     nrow = (len(metrics) + ncol - 1) // ncol
     width, height = 5.2 * ncol, 4.6 * nrow + 0.9
@@ -955,7 +960,7 @@ def sweep_heatmap(
         for k, m in enumerate(metrics):
             ax = fig.add_subplot(nrow, ncol, k + 1)
             grid = (
-                summary.pivot_table(index="eps_km", columns="min_share", values=m,
+                summary.pivot_table(index=row_key, columns=col_key, values=m,
                                     aggfunc="first")
                 .reindex(index=eps, columns=ms)
                 .to_numpy(dtype=float)
@@ -980,16 +985,16 @@ def sweep_heatmap(
                     ax.text(c, r, text, ha="center", va="center", fontsize=7.5,
                             color="black" if frac > 0.6 else "white")
             for _, b in base.iterrows():
-                r = int(np.flatnonzero(np.isclose(eps, b["eps_km"]))[0])
-                c = int(np.flatnonzero(np.isclose(ms, b["min_share"]))[0])
+                r = int(np.flatnonzero(np.isclose(eps, b[row_key]))[0])
+                c = int(np.flatnonzero(np.isclose(ms, b[col_key]))[0])
                 ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False,
                                        edgecolor=OKABE_ITO["vermillion"], lw=2.2))
             ax.set_xticks(range(len(ms)))
             ax.set_xticklabels([f"{v:g}" for v in ms], fontsize=7.5)
             ax.set_yticks(range(len(eps)))
             ax.set_yticklabels([f"{v:g}" for v in eps], fontsize=7.5)
-            ax.set_xlabel("min_share (density, share of world output)")
-            ax.set_ylabel("eps_km (radius)")
+            ax.set_xlabel(axis_labels[1])
+            ax.set_ylabel(axis_labels[0])
             ax.set_title(METRICS.get(m, m).format(top_n=top_n), fontsize=9)
             fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
         fig.suptitle(title, x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=11,
