@@ -86,6 +86,12 @@ def locations_at_least(n_unique: int, seed: int, whole: bool = False):
 # ------------------------------------------------------------------ children
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system, all threads) of this process so far."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
 
@@ -98,6 +104,7 @@ def run_method(method: str, data: str, out: str, budget: int) -> dict:
     total = float(w.sum())
     mcw = msw = SHARE * total
     t0 = time.perf_counter()
+    c0 = _cpu_s()
     info: dict = {}
     if method == "ours":
         from stclusters.cluster import hdbscan_labels
@@ -138,13 +145,15 @@ def run_method(method: str, data: str, out: str, budget: int) -> dict:
     else:
         raise ValueError(method)
     t_fit = time.perf_counter() - t0
+    cpu_fit = _cpu_s() - c0
     lab = np.asarray(lab, dtype=np.int64)
     np.save(out, lab)
     pos = lab >= 0
     sizes = np.bincount(lab[pos], weights=w[pos]) if pos.any() else np.zeros(0)
     sizes = sizes[sizes > 0]
-    return {"method": method, "n": len(lat), "t_fit_s": t_fit,
-            "t_process_s": time.perf_counter() - t_start, "peak_rss_gib": _peak_gib(),
+    return {"method": method, "n": len(lat), "t_fit_s": t_fit, "cpu_fit_s": cpu_fit,
+            "t_process_s": time.perf_counter() - t_start, "cpu_process_s": _cpu_s(),
+            "peak_rss_gib": _peak_gib(),
             "n_clusters": int(len(sizes)),
             "clusters_below_mcw": int((sizes < mcw * (1 - 1e-9)).sum()),
             "share_clustered": float(w[pos].sum() / total), **info}
@@ -206,6 +215,8 @@ def run_part(name: str, n: int, whole: bool, methods: list[str], args, tmp: Path
     np.savez(data, lat=lat, lon=lon, w=w)
     rows = []
     labels = {}
+    if args.methods:
+        methods = [m for m in methods if m in args.methods]
     for m in methods:
         env = None
         tag = m
@@ -240,6 +251,9 @@ def main() -> None:
     ap.add_argument("--cap-gib", type=float, default=6.0)
     ap.add_argument("--budget", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=20240926)
+    ap.add_argument("--methods", nargs="+", default=None,
+                    help="only these (ours_cold ours hdbscan_exact_copies fast_hdbscan "
+                         "hdbscan_copies)")
     ap.add_argument("--child")
     ap.add_argument("--data")
     ap.add_argument("--out")
