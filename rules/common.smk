@@ -160,9 +160,13 @@ def sweep_targets():
     """The sweep summaries and heatmaps, per source."""
     v = config["sweep"]["variant"]
     out = {}
+    hdb = config["sweep"]["hdbscan"]["enabled"]
     for s in sweep_sources():
         out[f"sweep_summary_{s}"] = f"results/sweep/summary/{v}/{s}.csv"
         out[f"sweep_heatmap_{s}"] = f"results/figures/sweep/{v}_{s}.png"
+        if hdb:
+            out[f"sweep_summary_{s}_hdbscan"] = f"results/sweep/summary/{v}/{s}_hdbscan.csv"
+            out[f"sweep_heatmap_{s}_hdbscan"] = f"results/figures/sweep/{v}_{s}_hdbscan.png"
     return out
 
 

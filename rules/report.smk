@@ -61,6 +61,7 @@ rule methodology_report:
             "reference_dir": config["reference_dir"],
             "variant_labels": {v: VARIANT[v]["label"] for v in VARIANTS},
             "accounting_files": accounting_files(),
+            "hdbscan_params": config["clustering"]["hdbscan"],
         },
     log:
         "logs/methodology_report.log",

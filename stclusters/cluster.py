@@ -13,10 +13,10 @@ Locations are points on the sphere (WGS84 degrees treated as spherical, radius
   memory, and on a contracted graph of grid cells for connectivity, so one radius's pairs
   serve every density threshold; :func:`neighbour_graph` + :func:`dbscan_from_graph`
   give the same labels from a CSR radius graph (re-weighted points, bootstrap).
-* :func:`hdbscan_labels`: HDBSCAN (``hdbscan`` package) on unit-sphere xyz with the
-  euclidean metric; its hierarchy depends only on the order of distances, so the chord
-  gives the same tree as great-circle distance. Weights are honoured by expanding each
-  location into copies (see the function).
+* :func:`hdbscan_labels` / :func:`hdbscan_sweep`: exact weighted HDBSCAN
+  (:mod:`stclusters.whdbscan`) on unit-sphere xyz; its hierarchy depends only on the
+  order of distances, so the chord gives the same tree as great-circle distance. Weights
+  are part of the definitions (core distances, cluster sizes), not copies of points.
 
 :func:`cluster_source` is the entry point used by the workflow for one source.
 """
@@ -517,62 +517,59 @@ def hdbscan_labels(
     weight: np.ndarray | Iterable[float],
     min_cluster_weight: float,
     min_samples_weight: float,
-    max_copies: int = 200_000,
-    **hdbscan_kwargs,
+    cluster_selection_method: str = "eom",
+    allow_single_cluster: bool = False,
 ) -> np.ndarray:
-    """Weighted HDBSCAN on the sphere; ``int64`` labels, -1 for noise.
+    """Exact weighted HDBSCAN on the sphere; ``int64`` labels, -1 for noise.
 
-    The ``hdbscan`` package takes no sample weights, so weights are honoured by
-    replication: with ``unit = max(smallest positive weight, total / max_copies)`` each
-    location with positive weight becomes ``k_i = max(1, round(weight_i / unit))``
-    identical copies (at most about ``max_copies`` in all), and the thresholds are
-    converted to copies: ``min_cluster_size = ceil(min_cluster_weight / unit)`` (at least
-    2) and ``min_samples = ceil(min_samples_weight / unit)`` (at least 1). With integer
-    weights and few records ``unit`` is 1 and this is exact; otherwise weights are
-    rounded to multiples of ``unit`` (relative error at most ``unit / 2`` per location).
-    Copies are identical points, which ``hdbscan`` handles (zero core distances); they
-    always share a label, and each location takes the majority label of its copies.
-    Locations with weight <= 0 are not clustered (-1).
+    Weights enter the definitions themselves (:mod:`stclusters.whdbscan`): the core
+    distance of a location is the smallest great-circle radius within which the total
+    weight (itself included) reaches ``min_samples_weight``; the hierarchy is the single
+    linkage of mutual reachability ``max(core_a, core_b, d(a, b))``; cluster sizes in the
+    condensed tree are sums of weights, compared with ``min_cluster_weight`` (record
+    units); clusters are chosen by excess of mass (``cluster_selection_method="leaf"``: the
+    leaves). With integer weights the partition is that of ``hdbscan.HDBSCAN`` on the
+    integer copies of each location with ``min_samples = min_samples_weight - 1`` and
+    ``min_cluster_size = min_cluster_weight``, up to ties (docs/methodology.md).
+    Co-located locations act as one; locations with weight <= 0 are noise.
 
-    Clustering runs on unit-sphere xyz with the euclidean (chord) metric, which orders
-    pairs exactly as great-circle distance does, so the hierarchy is the same; it is far
-    faster than ``metric="haversine"``. Labels are renumbered 0..k-1 by lowest location
-    index. Extra keyword arguments go to ``hdbscan.HDBSCAN``.
+    Runs on unit-sphere xyz (the chord orders pairs as great-circle distance does, so the
+    hierarchy is the great-circle one). Labels are renumbered 0..k-1 by lowest location
+    index. For several ``min_cluster_weight`` values use :func:`hdbscan_sweep`, which
+    builds the hierarchy once.
     """
-    import hdbscan  # imported lazily: heavy, and only this function needs it
+    return hdbscan_sweep(lat_deg, lon_deg, weight, [min_samples_weight], [min_cluster_weight],
+                         cluster_selection_method, allow_single_cluster)[
+        (float(min_samples_weight), float(min_cluster_weight))
+    ]
+
+
+def hdbscan_sweep(
+    lat_deg: np.ndarray | Iterable[float],
+    lon_deg: np.ndarray | Iterable[float],
+    weight: np.ndarray | Iterable[float],
+    min_samples_weights: Iterable[float],
+    min_cluster_weights: Iterable[float],
+    cluster_selection_method: str = "eom",
+    allow_single_cluster: bool = False,
+) -> dict[tuple[float, float], np.ndarray]:
+    """:func:`hdbscan_labels` at every ``(min_samples_weight, min_cluster_weight)`` of a
+    grid; keys ``(float(msw), float(mcw))``. One hierarchy (core distances, MST, level
+    tree) per ``min_samples_weight`` serves every ``min_cluster_weight``."""
+    from stclusters import whdbscan
 
     lat, lon = _check_coords(lat_deg, lon_deg)
-    n = len(lat)
-    w = _check_weight(weight, n)
-    labels = np.full(n, -1, dtype=np.int64)
-    pos = np.flatnonzero(w > 0)
-    if len(pos) == 0:
-        return labels
-    wp = w[pos]
-    total = float(wp.sum())
-    unit = max(float(wp.min()), total / float(max_copies))
-    copies = np.maximum(1, np.rint(wp / unit)).astype(np.int64)
-    min_cluster_size = max(2, math.ceil(float(min_cluster_weight) / unit - 1e-9))
-    min_samples = max(1, math.ceil(float(min_samples_weight) / unit - 1e-9))
-    n_copies = int(copies.sum())
-    if n_copies < min_cluster_size or n_copies < 2:
-        return labels
-    xyz = np.repeat(to_xyz(lat[pos], lon[pos]), copies, axis=0)
-    owner = np.repeat(np.arange(len(pos), dtype=np.int64), copies)
-    model = hdbscan.HDBSCAN(
-        min_cluster_size=int(min_cluster_size),
-        min_samples=int(min(min_samples, n_copies - 1)),
-        metric="euclidean",
-        **hdbscan_kwargs,
-    )
-    copy_labels = np.asarray(model.fit_predict(xyz), dtype=np.int64)
-    # majority label per location (copies are identical points, so normally unanimous)
-    shift = copy_labels + 1  # noise -> 0
-    n_lab = int(shift.max()) + 1
-    counts = np.bincount(owner * n_lab + shift, minlength=len(pos) * n_lab).reshape(len(pos), n_lab)
-    loc_labels = counts.argmax(axis=1).astype(np.int64) - 1
-    labels[pos] = loc_labels
-    return _relabel_by_first_index(labels)
+    w = _check_weight(weight, len(lat))
+    mcws = list(dict.fromkeys(float(m) for m in min_cluster_weights))
+    out: dict[tuple[float, float], np.ndarray] = {}
+    xyz = to_xyz(lat, lon)
+    for msw in dict.fromkeys(float(m) for m in min_samples_weights):
+        h = whdbscan.build_hierarchy(xyz, w, msw)
+        for mcw in mcws:
+            lab = whdbscan.hierarchy_labels(h, mcw, cluster_selection_method,
+                                            allow_single_cluster)
+            out[(msw, mcw)] = _relabel_by_first_index(lab)
+    return out
 
 
 _DBSCAN_KEYS = {"eps_km", "min_share", "min_weight"}

@@ -107,6 +107,21 @@ def point_metrics(
     return out
 
 
+def _aligned_labels(locations: pd.DataFrame):
+    """Sorted ``loc_id``, weights, and a function aligning a labels table to them."""
+    loc = locations[["loc_id", "weight"]].sort_values("loc_id", kind="stable")
+    ids = loc["loc_id"].to_numpy(np.int64)
+    w = loc["weight"].to_numpy(np.float64)
+
+    def aligned(lab: pd.DataFrame, what: str) -> np.ndarray:
+        s = lab.set_index("loc_id")["label"].reindex(ids)
+        if s.isna().any():
+            raise ValueError(f"{what}: labels miss {int(s.isna().sum())} locations")
+        return s.to_numpy(np.int64)
+
+    return w, aligned
+
+
 def sweep_summary(
     locations: pd.DataFrame,
     points: Mapping[tuple[float, float], pd.DataFrame],
@@ -121,17 +136,8 @@ def sweep_summary(
     ``points[(eps_km, min_share)]`` and ``baseline``: labels tables (``loc_id``,
     ``label``) over the same locations.
     """
-    loc = locations[["loc_id", "weight"]].sort_values("loc_id", kind="stable")
-    ids = loc["loc_id"].to_numpy(np.int64)
-    w = loc["weight"].to_numpy(np.float64)
+    w, aligned = _aligned_labels(locations)
     total = float(w.sum())
-
-    def aligned(lab: pd.DataFrame, what: str) -> np.ndarray:
-        s = lab.set_index("loc_id")["label"].reindex(ids)
-        if s.isna().any():
-            raise ValueError(f"{what}: labels miss {int(s.isna().sum())} locations")
-        return s.to_numpy(np.int64)
-
     base = aligned(baseline, "baseline")
     rows = []
     for (eps, ms), lab in sorted(points.items()):
@@ -143,6 +149,39 @@ def sweep_summary(
         rows.append(row)
     cols = ["eps_km", "min_share", "min_weight", "n_clusters", "share_clustered", "top_share",
             "spearman", "top_retained", "is_baseline"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def hdbscan_sweep_summary(
+    locations: pd.DataFrame,
+    points: Mapping[tuple[float, float], pd.DataFrame],
+    baseline: pd.DataFrame,
+    top_n: int = 100,
+    baseline_point: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """:func:`sweep_summary` for an HDBSCAN grid: one row per point
+    ``(min_samples_share, min_cluster_share)`` with both thresholds in record units.
+
+    ``baseline`` is the variant's own labels (its DBSCAN clusters for a DBSCAN variant),
+    so ``spearman`` and ``top_retained`` say how far HDBSCAN's ranking agrees with it;
+    ``baseline_point`` marks the variant's own HDBSCAN parameters when it uses HDBSCAN.
+    """
+    w, aligned = _aligned_labels(locations)
+    total = float(w.sum())
+    base = aligned(baseline, "baseline")
+    rows = []
+    for (mss, mcs), lab in sorted(points.items()):
+        row = {"min_samples_share": float(mss), "min_cluster_share": float(mcs),
+               "min_samples_weight": float(mss) * total,
+               "min_cluster_weight": float(mcs) * total}
+        row.update(point_metrics(w, aligned(lab, f"point {mss}/{mcs}"), base, top_n))
+        row["is_baseline"] = baseline_point is not None and bool(
+            np.isclose(mss, baseline_point[0]) and np.isclose(mcs, baseline_point[1])
+        )
+        rows.append(row)
+    cols = ["min_samples_share", "min_cluster_share", "min_samples_weight",
+            "min_cluster_weight", "n_clusters", "share_clustered", "top_share", "spearman",
+            "top_retained", "is_baseline"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -166,4 +205,36 @@ def eps_outputs(min_shares: list[float]) -> list[str]:
         "results/sweep/{locspec}/{source}/{first}-{last}/dbscan/eps_km~{eps}/"
         f"{point_fragment(1.0, m).split('/')[1]}/labels.parquet"
         for m in min_shares
+    ]
+
+
+def hdbscan_point_fragment(min_samples_share: float, min_cluster_share: float) -> str:
+    """Path fragment of one HDBSCAN grid point
+    (``min_cluster_share~0.0004/min_samples_share~0.0004``, the order of
+    :func:`stclusters.params.params_string`)."""
+    from stclusters.params import params_string
+
+    return params_string("hdbscan", {"min_cluster_share": min_cluster_share,
+                                     "min_samples_share": min_samples_share})
+
+
+def hdbscan_point_labels_path(variant: Mapping, source: str, min_samples_share: float,
+                              min_cluster_share: float) -> str:
+    """Cached labels of one HDBSCAN sweep grid point of ``source`` under a resolved
+    variant (its windows, counting and rounding)."""
+    from stclusters.variants import locations_spec
+
+    y0, y1 = variant["windows"][source]["current"]
+    spec = locations_spec(variant["counting"], variant["round_deg"])
+    return (f"results/sweep/{spec}/{source}/{y0}-{y1}/hdbscan/"
+            f"{hdbscan_point_fragment(min_samples_share, min_cluster_share)}/labels.parquet")
+
+
+def min_samples_outputs(min_cluster_shares: list[float]) -> list[str]:
+    """Output patterns of the one-``min_samples_share`` HDBSCAN sweep job: one labels
+    file per ``min_cluster_share`` (wildcard ``mss``: the min_samples_share)."""
+    return [
+        "results/sweep/{locspec}/{source}/{first}-{last}/hdbscan/"
+        f"{hdbscan_point_fragment(1.0, m).split('/')[0]}/min_samples_share~{{mss}}/labels.parquet"
+        for m in min_cluster_shares
     ]

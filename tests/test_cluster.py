@@ -239,7 +239,7 @@ def test_hdbscan_weights_matter():
     assert np.array_equal(lab_rep[first], labels)
 
 
-def test_hdbscan_two_blobs_and_copy_cap():
+def test_hdbscan_two_blobs():
     rng = np.random.default_rng(8)
     lat = np.concatenate(
         [50 + rng.normal(0, 0.05, 60), 52 + rng.normal(0, 0.05, 60), rng.uniform(45, 57, 30)]
@@ -251,9 +251,8 @@ def test_hdbscan_two_blobs_and_copy_cap():
     a = hdbscan_labels(lat, lon, w, 20, 5)
     assert a.max() == 1
     assert len(set(a[:60])) == 1 and len(set(a[60:120])) == 1 and a[0] != a[60]
-    # a coarser copy unit (cap) changes little for well separated blobs
-    b = hdbscan_labels(lat, lon, w, 20, 5, max_copies=150)
-    assert np.array_equal(a[:120], b[:120])
+    # every cluster weighs at least min_cluster_weight
+    assert np.bincount(a[a >= 0], weights=w[a >= 0]).min() >= 20
 
 
 def test_cluster_source_dbscan_order_invariant():

@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from stclusters.report.charts import sweep_heatmap
-from stclusters.sweep import cluster_ranks, match_to, point_metrics, sweep_summary
+from stclusters.sweep import (
+    cluster_ranks,
+    hdbscan_point_labels_path,
+    hdbscan_sweep_summary,
+    match_to,
+    min_samples_outputs,
+    point_metrics,
+    sweep_summary,
+)
 
 W = np.array([5.0, 5.0, 3.0, 3.0, 1.0, 1.0, 2.0])  # total 20
 BASE = np.array([0, 0, 1, 1, 2, 2, -1])  # clusters of weight 10, 6, 2; 2 in noise
@@ -80,6 +88,42 @@ def test_heatmap_writes_png(tmp_path):
     assert one.exists()
     with pytest.raises(ValueError):
         sweep_heatmap(pd.DataFrame(rows), one, metric="nope", title="x")
+
+
+def test_hdbscan_sweep_summary_and_paths(tmp_path):
+    loc = pd.DataFrame({"loc_id": np.arange(10, 17), "weight": W})
+    ids = np.arange(10, 17)
+    base = pd.DataFrame({"loc_id": ids, "label": BASE})
+    other = pd.DataFrame({"loc_id": ids, "label": [0, 0, 0, 0, -1, -1, -1]})
+    pts = {(0.0004, 0.0008): other, (0.0004, 0.0004): base}
+    t = hdbscan_sweep_summary(loc, pts, base, top_n=3, baseline_point=(0.0004, 0.0004))
+    assert list(t["min_cluster_share"]) == [0.0004, 0.0008]
+    assert list(t["is_baseline"]) == [True, False]
+    assert t["min_cluster_weight"].tolist() == pytest.approx([0.008, 0.016])
+    assert t["n_clusters"].tolist() == [3, 1]
+    # one HDBSCAN cluster holding the baseline's first two: 2 of 3 baseline top-3 kept
+    assert t.loc[1, "top_retained"] == pytest.approx(200.0 / 3.0)
+    # the sweep job's outputs are the paths the summary reads, and the path a variant
+    # clustered with HDBSCAN at that point would use (rules/cluster.smk)
+    from stclusters.variants import labels_path
+
+    variant = {"windows": {"pub": {"current": [2018, 2022]}}, "counting": "fractional",
+               "round_deg": 0.01, "algorithm": "hdbscan",
+               "params": {"pub": {"min_cluster_share": 0.0008, "min_samples_share": 0.0004}}}
+    path = hdbscan_point_labels_path(variant, "pub", 0.0004, 0.0008)
+    assert path.startswith("results/sweep/") and path.replace(
+        "results/sweep/", "results/cluster/sources/") == labels_path(variant, "pub")
+    outs = [o.format(locspec="fractional/round~0.01", source="pub", first=2018, last=2022,
+                     mss=repr(0.0004)) for o in min_samples_outputs([0.0004, 0.0008])]
+    assert path in outs
+    # heatmap on the HDBSCAN axes
+    t["spearman"] = [1.0, 0.5]
+    t["top_share"] = [80.0, 60.0]
+    out = tmp_path / "hdb.png"
+    sweep_heatmap(t, out, metric=["n_clusters", "spearman"], title="hdbscan",
+                  axes=("min_samples_share", "min_cluster_share"),
+                  axis_labels=("min_samples_share", "min_cluster_share"))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("fractional", [False, True])

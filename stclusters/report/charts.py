@@ -120,10 +120,12 @@ def _cell_text(v: float, metric: str) -> str:
 
 
 def _heatmap_panel(fig, ax, summary: pd.DataFrame, metric: str, eps: np.ndarray,
-                   ms: np.ndarray, base: pd.DataFrame, title: str) -> None:
+                   ms: np.ndarray, base: pd.DataFrame, title: str,
+                   axes: tuple[str, str], axis_labels: tuple[str, str]) -> None:
     """One metric's heatmap: cells annotated, the baseline cells outlined, a colour bar."""
+    row_key, col_key = axes
     grid = (
-        summary.pivot_table(index="eps_km", columns="min_share", values=metric, aggfunc="first")
+        summary.pivot_table(index=row_key, columns=col_key, values=metric, aggfunc="first")
         .reindex(index=eps, columns=ms)
         .to_numpy(dtype=float)
     )
@@ -139,16 +141,16 @@ def _heatmap_panel(fig, ax, summary: pd.DataFrame, metric: str, eps: np.ndarray,
             ax.text(c, r, _cell_text(v, metric), ha="center", va="center", fontsize=7.5,
                     color="black" if frac > 0.6 else "white")
     for _, b in base.iterrows():
-        r = int(np.flatnonzero(np.isclose(eps, b["eps_km"]))[0])
-        c = int(np.flatnonzero(np.isclose(ms, b["min_share"]))[0])
+        r = int(np.flatnonzero(np.isclose(eps, b[row_key]))[0])
+        c = int(np.flatnonzero(np.isclose(ms, b[col_key]))[0])
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False,
                                edgecolor=OKABE_ITO["vermillion"], lw=2.2))
     ax.set_xticks(range(len(ms)))
     ax.set_xticklabels([f"{v:g}" for v in ms], fontsize=7.5)
     ax.set_yticks(range(len(eps)))
     ax.set_yticklabels([f"{v:g}" for v in eps], fontsize=7.5)
-    ax.set_xlabel("min_share (density, share of world output)")
-    ax.set_ylabel("eps_km (radius)")
+    ax.set_xlabel(axis_labels[1])
+    ax.set_ylabel(axis_labels[0])
     ax.set_title(title, fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
 
@@ -161,9 +163,13 @@ def sweep_heatmap(
     top_n: int = 100,
     source: str = DEFAULT_SOURCE,
     titles: Mapping[str, str] | None = None,
+    axes: tuple[str, str] = ("eps_km", "min_share"),
+    axis_labels: tuple[str, str] = ("eps_km (radius)",
+                                    "min_share (density, share of world output)"),
 ) -> None:
     """Heatmap(s) of a sweep summary (:func:`stclusters.sweep.sweep_summary`): rows
-    ``eps_km``, columns ``min_share``, one panel per metric (a name or a list, at most
+    ``axes[0]`` (default ``eps_km``), columns ``axes[1]`` (default ``min_share``; for an
+    HDBSCAN summary ``min_samples_share`` by ``min_cluster_share``), one panel per metric (a name or a list, at most
     four; panel titles from ``titles``, e.g. :data:`stclusters.sweep.METRICS`, with
     ``{top_n}`` filled in; default the metric names), each cell annotated with its value
     and the baseline cell (``is_baseline``) outlined. Colour map: viridis (perceptually
@@ -177,8 +183,8 @@ def sweep_heatmap(
     unknown = [m for m in metrics if m not in summary.columns]
     if unknown:
         raise ValueError(f"summary lacks metric column(s) {unknown}")
-    eps = np.sort(summary["eps_km"].unique())
-    ms = np.sort(summary["min_share"].unique())
+    eps = np.sort(summary[axes[0]].unique())
+    ms = np.sort(summary[axes[1]].unique())
     ncol = 1 if len(metrics) == 1 else 2
     nrow = (len(metrics) + ncol - 1) // ncol
     width, height = 5.2 * ncol, 4.6 * nrow + 0.9
@@ -190,7 +196,7 @@ def sweep_heatmap(
         for k, m in enumerate(metrics):
             ax = fig.add_subplot(nrow, ncol, k + 1)
             _heatmap_panel(fig, ax, summary, m, eps, ms, base,
-                           titles.get(m, m).format(top_n=top_n))
+                           titles.get(m, m).format(top_n=top_n), axes, axis_labels)
         style.title(fig, title, 1 - 0.12 / height)
         fig.subplots_adjust(left=0.08, right=0.92, bottom=0.55 / height + 0.08,
                             top=1 - 0.75 / height, wspace=0.32, hspace=0.42)
