@@ -73,7 +73,7 @@ def test_memory_follows_the_input_and_grows_with_each_attempt(res):
     # geocode sizes from the records only, not from the gazetteer tables beside them
     geo = check_requests.Inputs({"results/extract/records.parquet": 5.7,
                                  "results/gazetteer/names.parquet": 8.0})
-    assert res["memory_mb"]("geocode", {}, geo, 1) == 1200  # 600 + 400 + 33 x 5.7
+    assert res["memory_mb"]("geocode", {}, geo, 1) == 1250  # 600 + 430 + 33 x 5.7
     # one rule, two models: HDBSCAN needs far more than DBSCAN on the same locations
     loc = check_requests.Inputs({"results/locations/x/locations.parquet": 1.0})
     assert res["memory_mb"]("cluster_source", {"algorithm": "dbscan"}, loc, 1) == 900
