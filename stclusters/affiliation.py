@@ -68,7 +68,7 @@ class Affiliation:
 # ----------------------------------------------------------------- words
 # stems found anywhere in a folded (lower-case, no diacritics) word: organisations
 _ORG_STEMS = (
-    "univ", "institu", "instytut", "hochschul", "hogeschool", "hogskol", "hoegskol",
+    "univ", "uniwers", "institu", "instytut", "hochschul", "hogeschool", "hogskol", "hoegskol",
     "politecn", "polytechn", "politechn", "polytechni", "colleg", "school", "schule",
     "ecole", "escola", "escuela", "scuola", "skola", "faculty", "facult", "fakult",
     "hospital", "hopital", "ospedal", "szpital", "klinik", "clinic", "krankenh", "spital",
@@ -117,12 +117,14 @@ _CITY_EXCEPTIONS = frozenset({
 })
 # street words: whole folded tokens, and endings of folded words (German, Dutch, Nordic)
 _STREET_TOKENS = frozenset(
-    "street str strasse road rd avenue ave av avda avenida blvd boulevard bd lane ln drive "
-    "parkway highway hwy rue chemin quai allee via viale piazza piazzale corso largo calle "
-    "carrer rua travessa paseo ul ulica ulitsa aleja al prospekt pr box po bp cp apartado "
-    "postbus postfach building bldg floor room suite campus km no nr caixa casilla jalan "
-    "jl soi moo tambon".split()
+    "street str strasse road rd avenue ave avenida avda blvd boulevard lane drive parkway "
+    "highway hwy rue chemin quai via viale piazza piazzale corso calle carrer rua travessa "
+    "paseo ulica ulitsa prospekt postbus postfach apartado building bldg floor room suite "
+    "caixa casilla jalan soi".split()
 )
+# street words only at the start or the end of a segment (short or ambiguous ones)
+_STREET_EDGE = frozenset("ul al pr av bd no nr box po bp cp km campus largo ln dr jl moo "
+                         "tambon allee".split())
 _STREET_ENDINGS = ("strasse", "str", "platz", "weg", "allee", "gasse", "damm", "ufer",
                    "straat", "laan", "plein", "singel", "gracht", "gatan", "gata", "gate",
                    "vej", "vagen", "vaegen", "gade", "veien", "tie", "katu", "utca", "ro",
@@ -277,10 +279,14 @@ def looks_like_street(text: str) -> bool:
     toks = org_tokens(text)
     if not toks:
         return False
-    if any(t in _STREET_TOKENS for t in toks[:1] + toks[-1:]) or "box" in toks:
+    if any(t in _STREET_TOKENS for t in toks) or "box" in toks:
         return True
-    if any(len(t) > len(e) + 2 and t.endswith(e) for t in toks for e in _STREET_ENDINGS
-           if e not in ("ro", "gil", "tie", "ring")):
+    if any(t in _STREET_EDGE for t in toks[:1] + toks[-1:]):
+        return True
+    long_endings = [e for e in _STREET_ENDINGS if e not in ("ro", "gil", "tie", "ring")]
+    if any((len(t) > len(e) + 2 and t.endswith(e)) or (t == e and len(e) >= 4
+                                                        and e not in ("gate", "gata"))
+           for t in toks for e in long_endings):
         return True
     if any(t.endswith(("-ro", "-gil")) for t in text.casefold().split()):
         return True
