@@ -21,8 +21,9 @@ Two methods, tried before the city phases take effect (:func:`institution_phase`
        every word of the name (stop words aside) is a word of one segment (a segment word
        outside the registry's vocabulary of the country is first corrected to its closest
        vocabulary word, rapidfuzz ratio >= 88, words of 5+ letters), and rapidfuzz
-       ``token_set_ratio`` of segment and name >= ``min_score``. Names of one word need 5+
-       letters; acronyms and withdrawn records are not used here.
+       ``token_set_ratio`` of the name and the segment words it was matched to, as written,
+       is >= ``min_score`` (a misspelling lowers it). Names of one word need 5+ letters;
+       acronyms and withdrawn records are not used here.
 
     A candidate farther than ``max_km`` from the place the row's city was matched to
     (exact, alternate or fuzzy) is dropped: the string names another city. Among the rest
@@ -199,13 +200,14 @@ class Registry:
         for s in dict.fromkeys(bares + [f"{a} {b}" for a, b in zip(bares, bares[1:],
                                                                      strict=False)]):
             words = _content(org_tokens(s))
-            fixed = set(self._correct(country, words, cache))
-            plain = " ".join(words)
-            for w in fixed:
+            written = dict(zip(self._correct(country, words, cache), words, strict=True))
+            for w in written:
                 for i, nwords, key in index.get((country, w), ()):
-                    if not nwords <= fixed:
+                    if not nwords <= written.keys():
                         continue
-                    score = fuzz.token_set_ratio(plain, " ".join(_content(key.split())))
+                    name = _content(key.split())
+                    score = fuzz.token_set_ratio(" ".join(written[x] for x in name),
+                                                 " ".join(name))
                     if score >= min_score:
                         out.append((i, 1, 0, float(score), len(nwords)))
         return out
