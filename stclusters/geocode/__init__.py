@@ -11,12 +11,15 @@ described in docs/methodology.md and, phase by phase, in the modules:
 * :mod:`~stclusters.geocode.phases`: exact/alternate, fuzzy, region and country matching;
 * :mod:`~stclusters.geocode.fuzzy`: candidate pool and rapidfuzz scoring;
 * :mod:`~stclusters.geocode.postal`: US ZIP codes;
-* :mod:`~stclusters.geocode.given`: rows with given coordinates, swapped lat/lon;
+* :mod:`~stclusters.geocode.registry`: the institution registry (ROR, OpenAlex);
+* :mod:`~stclusters.geocode.institution`: rows placed at their institution (id or name);
+* :mod:`~stclusters.geocode.given`: rows with given coordinates, swapped lat/lon, wrong
+  country;
 * :mod:`~stclusters.geocode.accounting`: methods, reasons and per-source counts.
 """
 
 from stclusters.admin1 import region_admin1
-from stclusters.geocode.accounting import METHODS, REASONS, accounting
+from stclusters.geocode.accounting import METHODS, REASONS, WRONG_COUNTRY, accounting
 from stclusters.geocode.gazetteer import KINDS, VALID_MIN_POPULATION, build_gazetteer
 from stclusters.geocode.pipeline import geocode
 from stclusters.geocode.postal import zip_table
@@ -26,6 +29,7 @@ __all__ = [
     "METHODS",
     "REASONS",
     "VALID_MIN_POPULATION",
+    "WRONG_COUNTRY",
     "accounting",
     "build_gazetteer",
     "geocode",

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["METHODS", "REASONS", "accounting"]
+__all__ = ["METHODS", "REASONS", "WRONG_COUNTRY", "accounting"]
 
-#: how a placed row was placed (``geo_method``)
-METHODS = ("given", "exact", "alternate", "fuzzy", "region", "country")
+#: how a placed row was placed (``geo_method``), precise to coarse; ``institution`` and
+#: ``affiliation_match`` need an institution registry (``geocode.institutions``)
+METHODS = ("given", "institution", "affiliation_match", "exact", "alternate", "fuzzy",
+           "region", "country")
+#: coord_status of given coordinates set aside because they lie in another country
+WRONG_COUNTRY = "wrong_country"
 #: why a row was not placed
 REASONS = ("no_address", "unknown_country", "no_match")
 
 
 def accounting(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
     """Per source: ``rows_in``, ``placed``, ``unmatched``, one count column per geo_method
-    (``given`` ... ``country``) and one per unmatched reason (``unmatched_<reason>``)."""
+    (``given`` ... ``country``), one per unmatched reason (``unmatched_<reason>``) and
+    ``given_wrong_country`` (rows whose given coordinates were set aside as lying in
+    another country, placed from their address or not)."""
     sources = sorted(set(placed["source"].dropna()) | set(unmatched["source"].dropna()))
     rows = []
     for s in sources:
@@ -32,7 +38,14 @@ def accounting(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
         rcounts = u["reason"].value_counts()
         for r in REASONS:
             row[f"unmatched_{r}"] = int(rcounts.get(r, 0))
+        row["given_wrong_country"] = _n_wrong(p) + _n_wrong(u)
         rows.append(row)
     cols = ["source", "rows_in", "placed", "unmatched", *METHODS,
-            *[f"unmatched_{r}" for r in REASONS]]
+            *[f"unmatched_{r}" for r in REASONS], "given_wrong_country"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _n_wrong(df: pd.DataFrame) -> int:
+    if "coord_status" not in df.columns:
+        return 0
+    return int((df["coord_status"] == WRONG_COUNTRY).sum())

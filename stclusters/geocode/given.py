@@ -8,6 +8,10 @@ Swapped coordinates are repaired: when the nearest place within 50 km is not in 
 country (or there is none) but the point with latitude and longitude exchanged (possible
 when ``|lon| <= 90``) has its nearest place in the given country, the exchanged point is
 used and ``coord_status`` becomes ``swapped``.
+
+Coordinates in the wrong country (:func:`wrong_country`: PatentsView places some
+locations in another country than the address's) are not used: the geocoder sets their
+``coord_status`` to ``wrong_country`` and places the row from its address instead.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stclusters.geo import haversine_km
+from stclusters.geo import chord, haversine_km, to_xyz
 from stclusters.geocode.keys import Rows
 from stclusters.geocode.places import NEAR_RADIUS_KM, Places
 
-__all__ = ["GivenPlacement", "place_given"]
+__all__ = ["GivenPlacement", "place_given", "wrong_country"]
 
 
 @dataclass
@@ -81,3 +85,39 @@ def place_given(rows: Rows, keys: pd.DataFrame, pl: Places) -> GivenPlacement | 
     )
     return GivenPlacement(rows=g, lat=lat, lon=lon, swapped=swapped,
                           pidx=np.where(close, text_p, near))
+
+
+def _has_own_place(pl: Places, iso: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Whether a place of each point's own country lies within NEAR_RADIUS_KM of it."""
+    hits = pl.tree.query_ball_point(to_xyz(lat, lon), r=chord(NEAR_RADIUS_KM))
+    return np.array([bool(np.any(pl.iso[np.asarray(h, dtype=np.int64)] == c)) if len(h)
+                     else False for h, c in zip(hits, iso, strict=True)], dtype=bool)
+
+
+def wrong_country(rows: Rows, pl: Places) -> np.ndarray:
+    """Rows whose valid given coordinates lie in another country than the row's country.
+
+    A point is in the wrong country when no gazetteer place of the row's country lies
+    within :data:`NEAR_RADIUS_KM` of it (nor of the point with latitude and longitude
+    exchanged, which :func:`place_given` repairs), the country has places in the gazetteer,
+    and the nearest place (at any distance) belongs to another country. Border towns keep
+    their coordinates; a point in the open sea off its own coast too.
+    """
+    out = np.zeros(len(rows.lat), dtype=bool)
+    g = np.flatnonzero(rows.given & (rows.iso != None))  # noqa: E711
+    if len(g) == 0:
+        return out
+    iso = rows.iso[g]
+    near = _nearest_unique(pl, rows.lat[g], rows.lon[g])
+    near_iso = np.where(near >= 0, pl.iso[np.maximum(near, 0)], None)
+    doubt = np.flatnonzero((near_iso != iso) & np.isin(iso, np.unique(pl.iso[pl.iso != None])))  # noqa: E711
+    if len(doubt) == 0:
+        return out
+    lat, lon, diso = rows.lat[g[doubt]], rows.lon[g[doubt]], iso[doubt]
+    ok = _has_own_place(pl, diso, lat, lon)
+    can_swap = np.abs(lon) <= 90
+    ok[can_swap] |= _has_own_place(pl, diso[can_swap], lon[can_swap], lat[can_swap])
+    _, nearest_any = pl.tree.query(to_xyz(lat, lon), k=1)
+    bad = ~ok & (pl.iso[nearest_any] != diso)
+    out[g[doubt[bad]]] = True
+    return out

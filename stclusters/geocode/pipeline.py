@@ -4,14 +4,21 @@ All text work is done once per unique address key (:mod:`stclusters.geocode.keys
 joined back to the rows, so the cost grows with the number of distinct addresses, not
 with the number of rows. The phases, in order:
 
-1. keys: the rows' codes and the key table;
-2. text matching of the keys (:mod:`stclusters.geocode.phases`): exact/alternate, then,
+1. keys: the rows' codes and the key table; given coordinates in the wrong country are
+   set aside (:func:`~stclusters.geocode.given.wrong_country`, ``coord_status``
+   ``wrong_country``) and the row goes through the address path;
+2. with an institution registry (:mod:`stclusters.geocode.institution`): rows without
+   coordinates whose ``institution_id`` is in the registry are placed at the institution
+   (``institution``); after the exact and fuzzy city matching, rows with an ``affiliation``
+   text and no known id are matched to the registry's names (``affiliation_match``);
+   both take precedence over the city of the row;
+3. text matching of the keys (:mod:`stclusters.geocode.phases`): exact/alternate, then,
    for the keys that rows without coordinates need, fuzzy, then the region and country
    fallbacks;
-3. rows without coordinates take their key's place; US ZIP codes then refine them
-   (:mod:`stclusters.geocode.postal`);
-4. rows with valid coordinates keep them (:mod:`stclusters.geocode.given`);
-5. assembly of ``placed`` and ``unmatched``.
+4. rows without coordinates take their key's place; US ZIP codes then refine them
+   (:mod:`stclusters.geocode.postal`); institution placements replace them;
+5. rows with valid coordinates keep them (:mod:`stclusters.geocode.given`);
+6. assembly of ``placed`` and ``unmatched``.
 
 Rows that cannot be placed go to ``unmatched`` with a reason: ``no_address`` (no
 coordinates and a blank city), ``unknown_country`` (no coordinates and a blank or
@@ -22,18 +29,23 @@ the given one is unknown; rows placed by text take their place's country.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from stclusters.geocode.given import place_given
+from stclusters.geo import haversine_km
+from stclusters.geocode.given import place_given, wrong_country
+from stclusters.geocode.institution import Registry, rows_by_affiliation, rows_by_id
 from stclusters.geocode.keys import Rows, column, key_table
 from stclusters.geocode.phases import SCORES, match_exact, match_fallbacks, match_fuzzy
-from stclusters.geocode.places import Places
+from stclusters.geocode.places import NEAR_RADIUS_KM, Places
 from stclusters.geocode.postal import postal_placement
 
-__all__ = ["geocode"]
+__all__ = ["InstitutionOptions", "geocode"]
+
+log = logging.getLogger("stclusters")
 
 
 @dataclass
@@ -50,11 +62,23 @@ class Placement:
     status: np.ndarray  # coord_status
 
 
+@dataclass(frozen=True)
+class InstitutionOptions:
+    """The institution registry and its matching settings (config ``geocode``)."""
+
+    institutions: pd.DataFrame  # results/geocode/institutions.parquet
+    names: pd.DataFrame  # results/geocode/institution_names.parquet
+    min_score: float = 90.0  # affiliation_min_score
+    max_km: float = 25.0  # affiliation_max_km
+
+
 def geocode(
     records: pd.DataFrame,
     places: pd.DataFrame,
     names: pd.DataFrame,
     fuzzy_min_score: float = 90.0,
+    registry: InstitutionOptions | None = None,
+    check_given_country: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Geocode canonical records against the gazetteer; returns ``(placed, unmatched)``.
 
@@ -62,19 +86,80 @@ def geocode(
     ``place_name``, ``admin1``, ``geo_method``, ``geo_score``, with ``lat``/``lon``
     replaced by the final coordinates; ``unmatched`` has the input columns plus
     ``reason``. Both are sorted by ``record_id``; together they hold every input row once.
+    ``registry``: place rows at their institution first (module doc).
+    ``check_given_country``: set given coordinates in the wrong country aside.
     """
     cutoff = float(fuzzy_min_score)
     pl = Places(places)
     rows, keys = key_table(records)
-    needed = np.zeros(len(keys), dtype=bool)
-    needed[rows.row_key[rows.has_key & ~rows.given]] = True
+    if check_given_country:
+        _set_aside_wrong_country(rows, pl)
+    reg = Registry(registry.institutions, registry.names) if registry is not None else None
+    by_id = (rows_by_id(reg, column(records, "institution_id"), ~rows.given) if reg
+             else np.full(len(rows.row_key), -1, dtype=np.int64))
+    needed = _needed(rows, keys, by_id < 0)
     exact = match_exact(keys, names, pl)
     match_fuzzy(keys, needed, names, pl, cutoff)
+    by_text, text_score = by_id, np.full(len(by_id), np.nan)
+    if reg is not None:
+        by_text, text_score, n_amb = rows_by_affiliation(
+            reg, column(records, "affiliation"), rows.iso, rows.row_key, keys, pl.lat,
+            pl.lon, ~rows.given & (by_id < 0), registry.min_score, registry.max_km)
+        log.info("institutions: %d rows by id, %d by affiliation text, %d ambiguous texts",
+                 int((by_id >= 0).sum()), int((by_text >= 0).sum()), n_amb)
+        needed = _needed(rows, keys, (by_id < 0) & (by_text < 0))
     match_fallbacks(keys, needed, pl)
     out = _place_text_rows(rows, keys)
     _apply_postal(out, records, rows, keys, exact, pl, cutoff)
+    if reg is not None:
+        _apply_institutions(out, reg, pl, by_id, "institution", np.full(len(by_id), 100.0))
+        _apply_institutions(out, reg, pl, by_text, "affiliation_match", text_score)
     _apply_given(out, rows, keys, pl)
     return _assemble(records, rows, out, pl)
+
+
+def _needed(rows: Rows, keys: pd.DataFrame, open_rows: np.ndarray) -> np.ndarray:
+    """Keys that rows without coordinates (among ``open_rows``) take their place from."""
+    needed = np.zeros(len(keys), dtype=bool)
+    needed[rows.row_key[rows.has_key & ~rows.given & open_rows]] = True
+    return needed
+
+
+def _set_aside_wrong_country(rows: Rows, pl: Places) -> None:
+    """Given coordinates in another country than the row's: not used (``wrong_country``)."""
+    bad = wrong_country(rows, pl)
+    if bad.any():
+        rows.given[bad] = False
+        rows.status = rows.status.copy()
+        rows.status[bad] = "wrong_country"
+        log.info("given coordinates in the wrong country set aside: %d rows", int(bad.sum()))
+
+
+def _apply_institutions(out: Placement, reg: Registry, pl: Places, inst: np.ndarray,
+                        method: str, score: np.ndarray) -> None:
+    """Rows with a registry institution: its coordinates and country, the gazetteer place
+    of its GeoNames id when within NEAR_RADIUS_KM, else the nearest place."""
+    r = np.flatnonzero(inst >= 0)
+    if len(r) == 0:
+        return
+    i = inst[r]
+    lat, lon = reg.lat[i], reg.lon[i]
+    p = pl.rows_of(reg.gid[i])
+    pp = np.maximum(p, 0)
+    far = (p < 0) | (haversine_km(lat, lon, pl.lat[pp], pl.lon[pp]) > NEAR_RADIUS_KM)
+    if far.any():
+        upts, inv = np.unique(np.column_stack([lat[far], lon[far]]), axis=0,
+                              return_inverse=True)
+        p[far] = pl.nearest(upts[:, 0], upts[:, 1])[inv.reshape(-1)]
+    iso = reg.iso[i]
+    no_iso = (iso == None) & (p >= 0)  # noqa: E711
+    iso[no_iso] = pl.iso[p[no_iso]]
+    out.pidx[r] = p
+    out.lat[r], out.lon[r] = lat, lon
+    out.iso[r] = iso
+    out.method[r] = method
+    out.score[r] = np.round(score[r], 4)
+    out.reason[r] = None
 
 
 def _place_text_rows(rows: Rows, keys: pd.DataFrame) -> Placement:
@@ -168,6 +253,9 @@ def _assemble(
     placed["geo_method"] = pd.array(out.method[placed_mask], dtype="object")
     placed["geo_score"] = out.score[placed_mask]
     unmatched = records.loc[~placed_mask].copy()
+    if "coord_status" in unmatched.columns:
+        unmatched["coord_status"] = pd.array(out.status[~placed_mask], dtype="object").astype(
+            records["coord_status"].dtype)
     unmatched["reason"] = pd.array(out.reason[~placed_mask], dtype="object")
     return _finish(placed), _finish(unmatched)
 
