@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run the whole workflow on the embedded demo world (or on the inputs named in config.yaml)
+## run the whole workflow on the embedded demo world (or on the inputs named in config.yaml);
+## after a killed run, the stale lock is removed (only when no snakemake runs here) and the
+## workflow profile (profiles/default) reruns the interrupted jobs
 run: $(STAMP)
+	$(BIN)/python -m stclusters.runlock
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores $(CORES)
 
 ## the whole bar: ruff, snakemake --lint, a dry run of the default DAG, then the test suite

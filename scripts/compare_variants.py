@@ -1,11 +1,9 @@
 """Snakemake adapter: compare the rankings of two variants."""
 
-import json
-
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
 from stclusters.compare import compare_rankings, match_clusters
-from stclusters.io import read_parquet, write_csv
+from stclusters.io import read_parquet, write_csv, write_json
 from stclusters.locations import window_sum
 from stclusters.logs import logged_step
 
@@ -26,7 +24,5 @@ with logged_step(snakemake.log[0], f"compare {wc.a} vs {wc.b}") as log:
         top_n=snakemake.params.top_n,
     )
     write_csv(table, snakemake.output.table)
-    with open(snakemake.output.summary, "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=2, sort_keys=True)
-        fh.write("\n")
+    write_json(snakemake.output.summary, summary)
     log.info("summary: %s", summary)

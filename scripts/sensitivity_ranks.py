@@ -1,12 +1,11 @@
 """Snakemake adapter: rank uncertainty and variance-based indices of one variant."""
 
-import json
 import time
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 import numpy as np
 
-from stclusters.io import read_parquet, write_csv, write_parquet
+from stclusters.io import read_parquet, write_csv, write_json, write_parquet
 from stclusters.locations import window_sum
 from stclusters.logs import logged_step
 from stclusters.sensitivity import Engine, Point, Settings, sensitivity, source_data
@@ -67,8 +66,6 @@ with logged_step(snakemake.log[0], f"sensitivity {name}") as log:
         "mean_interval_width_near_cutoff": float(
             top[top["rank"] > st.top_n - 10]["interval_width"].mean()),
     }
-    with open(snakemake.output.summary, "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=2, sort_keys=True, default=int)
-        fh.write("\n")
+    write_json(snakemake.output.summary, summary, default=int)
     log.info("indices:\n%s", out["indices"].to_string())
     log.info("top 10:\n%s", u.head(10).to_string())

@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 
 from stclusters.extract.contract import ExtractError
+from stclusters.io import write_csv, write_parquet
 
 GEOCODE_HELP = """\
 Geocode a CSV of addresses offline.
 
 IN.csv needs the columns city and country (ISO2, ISO3 or English name); region
 (state/province code or name), postal_code, lat and lon are optional. Any other
-columns pass through unchanged. OUT.csv has the same rows in the same order, with
+columns pass through unchanged, except that a text cell starting with = + - @ (a
+spreadsheet formula) gets a leading ' (docs/data-format.md). OUT.csv has the same rows in the same order, with
 these columns added:
 
   lat, lon      coordinates (given ones are kept when valid)
@@ -87,7 +89,7 @@ def _geocode(args: argparse.Namespace) -> int:
     out = df.drop(columns=[c for c in df.columns if c.lower() in ("lat", "lon")])
     for c in [*added, "reason"]:
         out[c] = res[c].to_numpy()
-    out.to_csv(args.output, index=False, lineterminator="\n")
+    write_csv(out, args.output, float_format=None)
     n_un = len(unmatched)
     print(f"{len(df)} rows: {len(df) - n_un} placed, {n_un} unmatched -> {args.output}",
           file=sys.stderr)
@@ -99,11 +101,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     df = generate(seed=args.seed, scale=args.scale)
     if args.output.endswith(".parquet"):
-        from stclusters.io import write_parquet
-
         write_parquet(df, args.output)
     else:
-        df.to_csv(args.output, index=False, lineterminator="\n")
+        write_csv(df, args.output, float_format=None)
     print(f"{len(df)} demo rows -> {args.output}", file=sys.stderr)
     return 0
 

@@ -24,7 +24,6 @@ folder or a file is absent.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -34,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from stclusters.compare import FIDELITY_COLUMNS, fidelity_table
-from stclusters.io import write_csv
+from stclusters.io import write_csv, write_json
 from stclusters.tables import economy_codes
 
 __all__ = [
@@ -256,7 +255,7 @@ def write_fidelity(summary: dict, tables: dict[str, pd.DataFrame], out_dir: str 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     p = out_dir / "summary.json"
-    p.write_text(json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_json(p, summary, ensure_ascii=False)
     paths.append(str(p))
     intensity_cols = [{"published_rank": "published_intensity_rank",
                        "our_rank": "our_intensity_rank"}.get(c, c) for c in FIDELITY_COLUMNS]

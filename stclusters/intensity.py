@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
 from stclusters.geo import EARTH_RADIUS_KM, chord, to_xyz
+from stclusters.io import atomic_path
 from stclusters.tables import sources_in
 
 __all__ = [
@@ -190,10 +191,10 @@ def population_raster_from_places(
         "interleave": "band",
     }
     out_tif = Path(out_tif)
-    out_tif.parent.mkdir(parents=True, exist_ok=True)
     total = 0.0
     tiles = 0
-    with rasterio.open(out_tif, "w", **profile) as dst:
+    # written under a temporary name and moved into place once complete
+    with atomic_path(out_tif) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         for b0 in range(0, height, _BLOCK):
             b1 = min(b0 + _BLOCK, height)
             sel = order[(r0[order] < b1) & (r1[order] > b0) & inside[order]]

@@ -1,26 +1,109 @@
-"""Deterministic Parquet/CSV I/O shared by every stage, and the column check of input frames.
+"""Deterministic, atomic output writers shared by every stage, and the column check of
+input frames.
 
 Same inputs -> same bytes out: no pandas index, fixed compression, no timestamps
 written into file metadata, and stable column order as given by the caller.
+
+Every file the workflow writes goes through :func:`atomic_path`: the writer fills a
+temporary file in the target's folder and it is renamed onto the target (``os.replace``,
+atomic on POSIX and Windows) only once complete, so an interrupted or failing write never
+leaves a partial file under the target's name.
+
+CSV files are for people and get opened in spreadsheets: :func:`write_csv` is the one CSV
+writer and neutralises text cells that a spreadsheet would run as a formula
+(:func:`neutralise_formulas`, OWASP "CSV injection").
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+#: first characters that make a spreadsheet read a cell as a formula (OWASP)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: a plain number ("-3", "+1.5e-3"): not a formula, kept as written
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
-def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
-    """Write ``df`` to ``path`` as Parquet, byte-for-byte reproducibly."""
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.stem}.tmp-"
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (POSIX; elsewhere every process counts as alive)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove temporaries of ``path`` left by writers that were killed (their process is
+    gone); a temporary of a live process is left alone."""
+    prefix = _temp_prefix(path)
+    for tmp in path.parent.glob(f"{prefix}*{path.suffix}"):
+        pid = tmp.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on a clean exit move it onto ``path``.
+
+    The temporary name is hidden (leading dot), unique (process id and a random token)
+    and keeps the target's suffix, so writers that pick a format from the extension work
+    unchanged. On an error the temporary file is removed and ``path`` is left as it was
+    (absent, or the previous complete version). The parent folder is created, and
+    temporaries of ``path`` that a killed writer left behind are removed.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
+    tmp = path.with_name(f"{_temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path``, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(
+    path: str | Path, obj: Any, ensure_ascii: bool = True, default: Any = None
+) -> None:
+    """Write ``obj`` as indented JSON with sorted keys and a final newline, atomically."""
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=ensure_ascii, default=default)
+    write_text(path, text + "\n")
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` to ``path`` as Parquet, byte-for-byte reproducibly and atomically."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     # drop the pandas metadata blob: it is not needed to read back and may vary by version
     table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", write_statistics=True)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
 
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -28,11 +111,56 @@ def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataF
     return pq.read_table(path, columns=columns).to_pandas()
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, float_format: str = "%.6g") -> None:
-    """Write ``df`` as UTF-8 CSV without index, with stable float formatting."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+def neutralise_cell(value: object) -> object:
+    """``value`` made inert for spreadsheets: a string starting with ``= + - @``, a tab or
+    a carriage return gets a leading single quote (``'=HYPERLINK(...)``), unless it is a
+    plain number such as ``-3``; anything else is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(
+        value
+    ):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and column name) passed through :func:`neutralise_cell`.
+
+    Only text (object, string, categorical) columns are looked at; numeric columns are
+    untouched, so negative numbers stay numbers. The input frame is not modified; when no
+    cell needs it, ``df`` itself is returned.
+    """
+    out = df
+    for i in range(df.shape[1]):
+        s = df.iloc[:, i]
+        if not (
+            pd.api.types.is_object_dtype(s)
+            or pd.api.types.is_string_dtype(s)
+            or isinstance(s.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        s = s.astype(object)
+        if not s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any():
+            continue
+        fixed = s.map(neutralise_cell)
+        if out is df:
+            out = df.copy()
+        out.isetitem(i, fixed)
+    names = [neutralise_cell(c) for c in df.columns]
+    if names != list(df.columns):
+        out = out.set_axis(names, axis=1)
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, float_format: str | None = "%.6g") -> None:
+    """Write ``df`` as UTF-8 CSV without index, with stable float formatting, atomically.
+
+    The one CSV writer of the package: text cells a spreadsheet would run as a formula
+    are neutralised first (:func:`neutralise_formulas`). ``float_format`` None writes
+    floats with pandas' default (shortest round-trip) formatting.
+    """
+    safe = neutralise_formulas(df)
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
 
 
 def require_columns(df: pd.DataFrame, cols: set[str], what: str) -> None:

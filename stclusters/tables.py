@@ -5,19 +5,25 @@ counts and shares, total (the score), previous rank and rank change.
 
 :func:`gii_tables` regenerates the six cluster tables of the GII 2024 chapter from a ranking
 (full top 100, Tables 5 to 9) and :func:`write_gii_tables` writes each as CSV, Markdown and
-LaTeX (:func:`to_latex`).
+LaTeX (:func:`to_latex`); :func:`to_html` renders one for the HTML reports.
+
+Cell text comes from the input data (organisation and place names), so every renderer
+escapes it for its target: Markdown (:func:`md_escape`), LaTeX (:func:`latex_escape`), HTML
+(``html.escape``); CSV cells are neutralised by :func:`stclusters.io.write_csv`.
 """
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stclusters.countries import continent_codes, country_names
-from stclusters.io import write_csv
+from stclusters.io import write_csv, write_text
 
 #: sources in display order, with their pretty headers (count, share)
 SOURCE_HEADERS: dict[str, tuple[str, str]] = {
@@ -104,11 +110,39 @@ def _number(value: object, kind: str) -> str | None:
     return None
 
 
+#: Markdown punctuation escaped with a backslash in a cell: emphasis, code, links, table
+#: pipes, GitHub/Jupyter math (``$``), strikethrough; ``<`` and ``>`` become entities
+_MD_SPECIAL = {
+    **{ch: "\\" + ch for ch in "\\`*_[]|$~"},
+    "<": "&lt;",
+    ">": "&gt;",
+    "\n": " ",
+    "\r": " ",
+}
+#: an ``&`` that would start a character reference (``&lt;``, ``&#60;``)
+_MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+#: the ``:`` of a URL scheme (``http://``): escaped so that no renderer makes it a link
+_MD_SCHEME = re.compile(r":(?=//)")
+
+
+def md_escape(text: object) -> str:
+    """``text`` as literal Markdown: no HTML, no formatting, safe in a table cell.
+
+    ``<`` and ``>`` become ``&lt;``/``&gt;`` (raw HTML passes through Markdown otherwise),
+    an ``&`` that would start a character reference becomes ``&amp;`` (a plain ``&`` as in
+    "Procter & Gamble" stays), the Markdown punctuation ``\\ ` * _ [ ] | $ ~`` is
+    backslash-escaped, so is the ``:`` of ``://`` (no renderer makes a link of a URL), and
+    line breaks become spaces.
+    """
+    text = "".join(_MD_SPECIAL.get(ch, ch) for ch in _MD_ENTITY.sub("&amp;", str(text)))
+    return _MD_SCHEME.sub(r"\\:", text)
+
+
 def _cell(value: object, kind: str) -> str:
     num = _number(value, kind)
     if num is not None:
         return num
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return md_escape(value)
 
 
 def _kinds(df: pd.DataFrame) -> list[str]:
@@ -130,15 +164,37 @@ def to_markdown(df: pd.DataFrame) -> str:
     Number formats: share and total columns (name contains "share", "(%)" or is
     "Total"/"score") 2 decimals; other floating columns (counts) 1 decimal, with thousands
     separators; integer columns and whole-valued rank columns as integers; missing values
-    as ``n/a``. Numeric columns are right-aligned.
+    as ``n/a``. Numeric columns are right-aligned. Text and headers go through
+    :func:`md_escape`.
     """
     kinds = _kinds(df)
-    header = "| " + " | ".join(str(c).replace("|", "\\|") for c in df.columns) + " |"
+    header = "| " + " | ".join(md_escape(c) for c in df.columns) + " |"
     align = "|" + "|".join("---:" if k != "text" else ":---" for k in kinds) + "|"
     lines = [header, align]
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(_cell(v, k) for v, k in zip(row, kinds, strict=True)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def to_html(df: pd.DataFrame) -> str:
+    """Render ``df`` as an HTML ``<table>`` with the number formats of :func:`to_markdown`
+    (numeric columns right-aligned); every header and cell is HTML-escaped."""
+    kinds = _kinds(df)
+    align = ["right" if k != "text" else "left" for k in kinds]
+    th = "".join(
+        f'<th style="text-align: {a}">{html.escape(str(c))}</th>'
+        for c, a in zip(df.columns, align, strict=True)
+    )
+    rows = []
+    for row in df.itertuples(index=False):
+        cells = []
+        for v, k, a in zip(row, kinds, align, strict=True):
+            num = _number(v, k)
+            text = html.escape(num if num is not None else str(v))
+            cells.append(f'<td style="text-align: {a}">{text}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    body = "\n".join(rows)
+    return f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
 
 
 def write_tables(
@@ -147,9 +203,7 @@ def write_tables(
     """Write the :func:`top_table` as CSV (full precision) and Markdown; return it."""
     table = top_table(ranking, top_n)
     write_csv(table, out_csv, float_format="%.10g")
-    out_md = Path(out_md)
-    out_md.parent.mkdir(parents=True, exist_ok=True)
-    out_md.write_text(to_markdown(table), encoding="utf-8")
+    write_text(out_md, to_markdown(table))
     return table
 
 
@@ -412,7 +466,8 @@ _LATEX_SPECIAL = {
 
 def latex_escape(text: object) -> str:
     """Escape LaTeX special characters; other characters (en dash, accents) stay UTF-8."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text)).replace("\n", " ")
+    text = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
 def to_latex(df: pd.DataFrame) -> str:
@@ -450,8 +505,8 @@ def write_gii_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> li
         csv, md, tex = (out_dir / f"{name}.{ext}" for ext in ("csv", "md", "tex"))
         write_csv(df, csv, float_format="%.10g")
         text = to_markdown(df) + (f"\n{note}\n" if note else "")
-        md.write_text(text, encoding="utf-8")
+        write_text(md, text)
         text = to_latex(df) + (f"% {note}\n" if note else "")
-        tex.write_text(text, encoding="utf-8")
+        write_text(tex, text)
         paths += [str(csv), str(md), str(tex)]
     return paths

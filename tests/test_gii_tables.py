@@ -188,8 +188,10 @@ def test_write_gii_tables_three_formats_match_the_ranking(tmp_path):
     t5 = (tmp_path / "tables" / "table5_top_per_economy.tex").read_text(encoding="utf-8")
     assert "Fund 10\\% \\& co\\_op \\#1 \\{x\\} \\$" in t5
     md5 = (tmp_path / "tables" / "table5_top_per_economy.md").read_text(encoding="utf-8")
+    # Markdown: "_" and "$" backslash-escaped; a plain "&" (no character reference) kept
     assert (
-        "| 1 | Tokyo–Yokohama | JP | 0 | Mitsubishi Electric | Fund 10% & co_op #1 {x} $ |" in md5
+        "| 1 | Tokyo–Yokohama | JP | 0 | Mitsubishi Electric | Fund 10% & co\\_op #1 {x} \\$ |"
+        in md5
     )
 
 

@@ -14,7 +14,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from stclusters.compare import compare_rankings
 from stclusters.report import charts, maps
-from stclusters.report.render import INJECTED_TAG, inject_parameters, render_notebook
+from stclusters.report.render import (
+    INJECTED_TAG,
+    inject_parameters,
+    remote_scripts,
+    render_notebook,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -164,6 +169,16 @@ def make_fake_results(root: Path, top_n: int = 8) -> None:
     # geocode/ and locations/ accounting deliberately missing
 
 
+def test_remote_scripts_finds_src_and_imports():
+    page = (
+        '<script src="https://cdn.x/require.js"></script><p>https://example.org</p>'
+        '<script type="module">const m = (await import("https://cdnjs.y/m.mjs")).default;'
+        "</script><script>var a = 1;</script>"
+    )
+    assert remote_scripts(page) == ["https://cdn.x/require.js", "https://cdnjs.y/m.mjs"]
+    assert remote_scripts("<p>no script</p>") == []
+
+
 def test_appendix_notebook_end_to_end(tmp_path):
     results = tmp_path / "results"
     make_fake_results(results)
@@ -186,6 +201,8 @@ def test_appendix_notebook_end_to_end(tmp_path):
     assert "import warnings" not in html  # code hidden
     assert "Traceback" not in html
     assert not re.search(r"<script[^>]*src=\"https?://", html)  # nothing loaded from the network
+    # no script at all: no require.js, MathJax or mermaid import from a CDN either
+    assert "<script" not in html and remote_scripts(html) == [] and "cdnjs" not in html
 
 
 def test_methodology_notebook_end_to_end(tmp_path):

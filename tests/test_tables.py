@@ -83,8 +83,9 @@ def test_markdown_format():
 
 def test_markdown_generic_frame():
     df = pd.DataFrame({"source": ["pct"], "rows_in": [10], "weight": [2.345]})
+    # headers are escaped like cells: "_" written "\_" (renders as "_")
     assert (
-        to_markdown(df) == "| source | rows_in | weight |\n|:---|---:|---:|\n| pct | 10 | 2.3 |\n"
+        to_markdown(df) == "| source | rows\\_in | weight |\n|:---|---:|---:|\n| pct | 10 | 2.3 |\n"
     )
 
 

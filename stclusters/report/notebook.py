@@ -3,6 +3,10 @@ stclusters.report.notebook import Kit``.
 
 Every optional input is read defensively: a missing or unreadable file becomes a visible
 note in the report instead of an error, so a report always renders.
+
+Text from the data (organisation, place and cluster names) never reaches the page as
+Markdown or HTML: tables are shown as HTML with every cell escaped (:meth:`Kit.show_table`),
+and data interpolated into Markdown goes through :meth:`Kit.esc` (or :meth:`Kit.code`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from IPython.display import Image, Markdown, display
+from IPython.display import HTML, Image, Markdown, display
 
 from stclusters import tables
 
@@ -29,8 +33,19 @@ class Kit:
         self.labels = dict(variant_labels or {})
 
     def md(self, text: str) -> None:
-        """Show Markdown."""
+        """Show Markdown written by the notebook (escape data in it with :meth:`esc`)."""
         display(Markdown(text))
+
+    @staticmethod
+    def esc(text: object) -> str:
+        """``text`` (from the data) as literal Markdown: no HTML, no formatting."""
+        return tables.md_escape(text)
+
+    @staticmethod
+    def code(text: object) -> str:
+        """``text`` as an inline code span (paths); escaped text when it holds a backtick."""
+        text = str(text)
+        return tables.md_escape(text) if "`" in text else f"`{text}`"
 
     def note(self, text: str) -> None:
         """Show a visible note (used for anything missing)."""
@@ -45,12 +60,13 @@ class Kit:
         path = Path(path)
         if not path.is_file():
             if not quiet:
-                self.note(f"`{path}` is not available.")
+                self.note(f"{self.code(path)} is not available.")
             return None
         try:
             return pd.read_csv(path)
         except Exception as exc:  # an unreadable optional file must not stop the report
-            self.note(f"`{path}` could not be read ({type(exc).__name__}: {exc}).")
+            self.note(f"{self.code(path)} could not be read "
+                      f"({type(exc).__name__}: {self.esc(exc)}).")
             return None
 
     def read_json(self, path: str | Path) -> dict[str, Any] | None:
@@ -65,7 +81,7 @@ class Kit:
             if path.is_file():
                 display(Image(filename=str(path), width=width))
                 return True
-        self.note(f"figure `{candidates[0]}` is not available.")
+        self.note(f"figure {self.code(candidates[0])} is not available.")
         return False
 
     def show_glob(self, pattern: str, what: str) -> int:
@@ -74,12 +90,13 @@ class Kit:
         for path in found:
             display(Image(filename=str(path)))
         if not found:
-            self.note(f"no {what} figure (`{self.results / pattern}`).")
+            self.note(f"no {self.esc(what)} figure ({self.code(self.results / pattern)}).")
         return len(found)
 
     def show_table(self, df: pd.DataFrame) -> None:
-        """A DataFrame as a Markdown table (numbers formatted as in the GII tables)."""
-        self.md(tables.to_markdown(df))
+        """A DataFrame as an HTML table, every cell escaped (numbers formatted as in the GII
+        tables)."""
+        display(HTML(tables.to_html(df)))
 
     def ranking(self, variant: str) -> pd.DataFrame | None:
         """A variant's ranking sorted by rank, or None."""

@@ -4,7 +4,9 @@ Papermill convention without the papermill dependency: the template has a code c
 tagged ``parameters`` holding the defaults; a cell tagged ``injected-parameters`` that
 assigns the given values is inserted right after it (or first, when no cell is tagged),
 so the given values win. The notebook is run with nbclient and exported with nbconvert's
-HTMLExporter with code hidden and images embedded.
+HTMLExporter with code hidden and images embedded, through :data:`TEMPLATE`: the "lab"
+template without the scripts it would load from a CDN, so a report never reaches the
+network when opened. Files are written atomically (:func:`stclusters.io.write_text`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
+from stclusters.io import write_text
+
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
+#: the page template: nbconvert's "lab" template less require.js, MathJax and mermaid.js
+TEMPLATE = Path(__file__).resolve().parents[1] / "resources" / "nbconvert" / "offline.html.j2"
 
 
 def _tags(cell) -> list[str]:
@@ -108,6 +114,7 @@ def render_notebook(
     _execute(nb, cwd, timeout, kernel_name, executed_ipynb)
     exporter = HTMLExporter(
         template_name="lab",
+        template_file=str(TEMPLATE),
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -117,9 +124,10 @@ def render_notebook(
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": page_title, "path": str(cwd)}}
     )
-    out_html = Path(out_html)
-    out_html.parent.mkdir(parents=True, exist_ok=True)
-    out_html.write_text(offline_html(body), encoding="utf-8")
+    remote = remote_scripts(body)
+    if remote:  # a newer nbconvert added a block the template does not take out
+        raise RuntimeError(f"the report page would load scripts from the network: {remote}")
+    write_text(out_html, body)
 
 
 def _execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int, kernel_name: str,
@@ -148,21 +156,17 @@ def _execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int, kernel_name: st
             _write_ipynb(nb, executed_ipynb)
 
 
-_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*")
-_MATHJAX_CONFIG = re.compile(
-    r"<!-- Load mathjax -->\s*|<!-- MathJax configuration -->\s*"
-    r"|<script type=\"text/x-mathjax-config\">.*?</script>\s*",
-    re.S,
-)
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+_URL = re.compile(r"\bhttps?://[^\s\"'<>`)]+", re.I)
 
 
-def offline_html(page: str) -> str:
-    """Drop the template's scripts loaded from the network (require.js, MathJax).
-
-    The reports use neither (no widgets, no formulas) and must not reach the network
-    when opened; tables and images are inline.
-    """
-    return _MATHJAX_CONFIG.sub("", _REMOTE_SCRIPT.sub("", page))
+def remote_scripts(page: str) -> list[str]:
+    """The network addresses any ``<script>`` of ``page`` names (its ``src`` or an
+    ``import`` in its body); empty for a page that loads nothing from the network."""
+    found: list[str] = []
+    for m in _SCRIPT.finditer(page):
+        found += _URL.findall(m.group(0))
+    return found
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:
@@ -175,6 +179,5 @@ def _first_heading(nb: nbformat.NotebookNode) -> str | None:
 
 
 def _write_ipynb(nb: nbformat.NotebookNode, path: str | Path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
+    text = nbformat.writes(nb)
+    write_text(path, text if text.endswith("\n") else text + "\n")

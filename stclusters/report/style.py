@@ -3,7 +3,8 @@
 Design rules for every figure: colour-blind-safe Okabe-Ito palette (viridis/cividis for
 continuous scales), a legend, a source line, fixed size and DPI (so the pixel size is known
 in advance), and deterministic bytes (Agg backend, no pyplot state, fixed ``svg.hashsalt``,
-PNG written without the ``Software`` metadata key, PDF without ``CreationDate``). Every
+PNG written without the ``Software`` metadata key, PDF without ``CreationDate``), text
+drawn literally (no mathtext, no TeX: labels are names from the input data). Every
 figure is written as PNG and, beside it, as PDF (same basename). Figures are built on
 :class:`matplotlib.figure.Figure` directly (:func:`figure`), so importing this module does
 not touch a notebook's pyplot backend.
@@ -23,6 +24,8 @@ if "matplotlib.pyplot" not in sys.modules:  # do not switch a notebook's backend
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from stclusters.io import atomic_path  # noqa: E402
 
 DPI = 150
 #: Okabe & Ito (2008) colour-blind-safe palette
@@ -51,6 +54,10 @@ def rc() -> dict:
         "font.size": 9,
         "axes.titlesize": 12,
         "pdf.fonttype": 42,  # embedded TrueType: text stays selectable and editable
+        # names come from the input data: a "$" in one must print as a dollar, not start
+        # mathtext (which renders "$\\frac{1}{2}$" as a fraction or fails on bad TeX)
+        "text.parse_math": False,
+        "text.usetex": False,
     }
 
 
@@ -60,14 +67,16 @@ def pdf_path(out_png: str | Path) -> Path:
 
 
 def save(fig: Figure, out_png: str | Path, pdf: bool = True) -> None:
-    """Write ``out_png`` and (``pdf``) the PDF beside it, both byte-deterministic."""
+    """Write ``out_png`` and (``pdf``) the PDF beside it, both byte-deterministic and
+    atomic (each written under a temporary name, then moved into place)."""
     out_png = Path(out_png)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fig.savefig(out_png, dpi=DPI, format="png", metadata={"Software": None})
+    with atomic_path(out_png) as tmp:
+        fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": None})
     if pdf:
-        fig.savefig(pdf_path(out_png), dpi=DPI, format="pdf",
-                    metadata={"CreationDate": None, "Creator": None, "Producer": None})
+        with atomic_path(pdf_path(out_png)) as tmp:
+            fig.savefig(tmp, dpi=DPI, format="pdf",
+                        metadata={"CreationDate": None, "Creator": None, "Producer": None})
 
 
 @contextmanager
