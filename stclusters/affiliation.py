@@ -40,6 +40,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from stclusters.admin1 import region_admin1
 from stclusters.countries import country_key, to_iso2
 from stclusters.text import fold_diacritics
 
@@ -360,7 +361,6 @@ def _region_of(segment: str, country: str | None, more: bool) -> tuple[str | Non
     """``(region, postal, named)`` when ``segment`` is a first-level division of ``country``
     (``named``: a division name, which may also be the city), else ``(None, None, False)``.
     ``more``: other segments precede it (a division name alone is the city)."""
-    from stclusters.geocode.regions import region_admin1
 
     m = _US_CA_AU_CODE.match(segment)
     if (m and country in _STATE_COUNTRIES and m.group(1).isupper()
@@ -384,7 +384,6 @@ def _region_of(segment: str, country: str | None, more: bool) -> tuple[str | Non
 
 def _country_of_code(code: str, postal: str) -> str | None:
     """The country of a division code followed by a postal code (``MI 48109`` -> US)."""
-    from stclusters.geocode.regions import region_admin1
 
     shape = {"US": r"\d{5}(?:-\d{4})?", "CA": r"[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d", "AU": r"\d{4}"}
     for iso, pattern in shape.items():

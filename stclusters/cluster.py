@@ -32,6 +32,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from stclusters import whdbscan
 from stclusters.geo import EARTH_RADIUS_KM, chord, to_xyz
 
 DIST_RTOL = 1e-9
@@ -556,8 +557,6 @@ def hdbscan_sweep(
     """:func:`hdbscan_labels` at every ``(min_samples_weight, min_cluster_weight)`` of a
     grid; keys ``(float(msw), float(mcw))``. One hierarchy (core distances, MST, level
     tree) per ``min_samples_weight`` serves every ``min_cluster_weight``."""
-    from stclusters import whdbscan
-
     lat, lon = _check_coords(lat_deg, lon_deg)
     w = _check_weight(weight, len(lat))
     mcws = list(dict.fromkeys(float(m) for m in min_cluster_weights))

@@ -212,8 +212,6 @@ def hdbscan_point_fragment(min_samples_share: float, min_cluster_share: float) -
     """Path fragment of one HDBSCAN grid point
     (``min_cluster_share~0.0004/min_samples_share~0.0004``, the order of
     :func:`stclusters.params.params_string`)."""
-    from stclusters.params import params_string
-
     return params_string("hdbscan", {"min_cluster_share": min_cluster_share,
                                      "min_samples_share": min_samples_share})
 
@@ -222,8 +220,6 @@ def hdbscan_point_labels_path(variant: Mapping, source: str, min_samples_share: 
                               min_cluster_share: float) -> str:
     """Cached labels of one HDBSCAN sweep grid point of ``source`` under a resolved
     variant (its windows, counting and rounding)."""
-    from stclusters.variants import locations_spec
-
     y0, y1 = variant["windows"][source]["current"]
     spec = locations_spec(variant["counting"], variant["round_deg"])
     return (f"results/sweep/{spec}/{source}/{y0}-{y1}/hdbscan/"

@@ -33,6 +33,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from stclusters.whdbscan.core import WEIGHT_RTOL
+
 
 class LevelTree(NamedTuple):
     """Multi-way single-linkage tree. Nodes ``0..n-1`` are the points; internal nodes
@@ -235,8 +237,6 @@ def _condense(n, root, dist, weight, first, nxt, core, mcw):  # pragma: no cover
 
 def condense(tree: LevelTree, core: np.ndarray, min_cluster_weight: float) -> Condensed:
     """Condensed tree for ``min_cluster_weight`` (reached within a relative 1e-9)."""
-    from stclusters.whdbscan.core import WEIGHT_RTOL
-
     n = len(core)
     mcw = float(min_cluster_weight) - WEIGHT_RTOL * abs(float(min_cluster_weight))
     out = _condense(n, tree.root, tree.dist, tree.weight, tree.first_child,
