@@ -121,7 +121,7 @@ def main() -> int:
         print(f"| {rule} | {r['jobs']} | {span(r['inputs'], '{:.1f}')} | {span(r['peaks'])} | "
               f"{span([p + args.wrapper_mb for p in r['peaks']])} | {span(r['requests'])} | "
               f"{span(r['ratios'], '{:.2f}')}{'' if ok else ' **out**'} | "
-              f"{span([q / p for q, p in zip(r['requests'], r['peaks'])], '{:.1f}')} | "
+              f"{span([q / p for q, p in zip(r['requests'], r['peaks'], strict=True)], '{:.1f}')} | "
               f"{span(r['seconds'])} | {span(r['minutes'])} |")
     worst = max(max(r["ratios"]) for r in rows.values())
     least = min(min(r["ratios"]) for r in rows.values())
