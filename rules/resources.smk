@@ -1,7 +1,7 @@
 # Resource requests of every rule: memory (MB) and runtime (minutes) from the size of the
 # rule's inputs, sized from the peaks measured at the demo scale (303k rows), at 10x and on
 # the tiny scenario (docs/cluster.md has the table; benchmarks/check_requests.py compares
-# every request with the benchmark files). Every rule is single-threaded (threads: 1).
+# every request with the benchmark files). All rules are single-threaded (threads = 1).
 #
 # Used as  resources: mem_mb=mem_mb_for("extract"), runtime=runtime_for("extract")
 # Plain Python (no Snakemake directives), so benchmarks/check_requests.py can read it too.
@@ -17,12 +17,12 @@ RETRY_GROWTH = 0.5
 # the shortest runtime asked for: a time limit must not kill a job merely on a busy node
 MIN_MINUTES = 10
 
-# rule -> request model. mem: MB of the rule's process whatever its input (interpreter,
-# imports, reference tables); per_mb: MB more per MB of the input files whose path holds
+# rule name -> request model. mem = MB of the rule's process whatever its input (interpreter,
+# imports, reference tables); per_mb = MB more per MB of the input files whose path holds
 # `of` (every data input when None; Parquet on disk, so e.g. 42 MB of memory per MB of raw
-# extract); per_scale: MB per unit of demo.scale (the generator has no data input);
-# minutes, minutes_per_mb: the runtime limit likewise. "by": the model depends on a
-# wildcard (cluster_source: DBSCAN vs HDBSCAN).
+# extract); per_scale = MB per unit of demo.scale (the generator has no data input);
+# minutes, minutes_per_mb = the runtime limit likewise. "by" = the model depends on a
+# wildcard (cluster_source, DBSCAN vs HDBSCAN).
 RESOURCES = {
     # its peak is brief: the benchmark sampler misses it (458 MB on the tiny world), the
     # job sampler of make test-slurm sees 654 MB; 868 MB at the demo scale in benchmarks.md
