@@ -18,7 +18,7 @@ import pandas as pd
 
 from stclusters.text import fold_diacritics
 
-__all__ = ["country_names", "to_iso2", "country_key"]
+__all__ = ["country_names", "to_iso2", "iso2_of", "country_key"]
 
 # folded alias -> ISO2 (keys are written already folded by country_key)
 _ALIASES: dict[str, str] = {
@@ -120,6 +120,12 @@ def _one(value: object) -> str | None:
     if not key:
         return None
     return _tables()[1].get(key)
+
+
+@lru_cache(maxsize=1 << 16)
+def iso2_of(value: str) -> str | None:
+    """The ISO2 code of one country code or name (cached), ``None`` when unknown."""
+    return _one(value)
 
 
 def to_iso2(values: pd.Series) -> pd.Series:

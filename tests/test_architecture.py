@@ -179,9 +179,9 @@ def test_extract_layers_contract_readers_formats():
     for a, b in edges:
         if a == f"{ext}.contract":
             assert not b.startswith(ext), (a, b, edges[(a, b)])
-        if a.startswith(f"{ext}.readers."):
-            assert b in (f"{ext}.contract", f"{ext}.readers._common") or not b.startswith(
-                ext), (a, b, edges[(a, b)])
+        if a.startswith(f"{ext}.readers."):  # the contract and private helpers only
+            assert b == f"{ext}.contract" or b.startswith(f"{ext}.readers._") or (
+                not b.startswith(ext)), (a, b, edges[(a, b)])
 
 
 def test_schema_format_enum_is_the_formats_table():
@@ -218,8 +218,8 @@ def test_one_reader_module_per_format():
 def test_old_import_paths_keep_working(name):
     import stclusters.extract as ext
     from stclusters.extract import contract, formats, stage
-    from stclusters.extract.readers import crunchbase
+    from stclusters.extract.readers import crunchbase, generic
 
-    homes = [getattr(m, name) for m in (contract, formats, stage, crunchbase)
+    homes = [getattr(m, name) for m in (contract, formats, stage, crunchbase, generic)
              if hasattr(m, name)]
     assert homes and getattr(ext, name) is homes[0]

@@ -1,7 +1,7 @@
 """Input side: read raw extracts in any listed format, validate them, assign weights.
 
 * :mod:`.contract`: the raw-extract contract (columns, :class:`ExtractError`,
-  :func:`read_raw`, :func:`validate`, :func:`assign_weights`); imports no reader.
+  :func:`validate`, :func:`assign_weights`); imports no reader.
 * :mod:`.readers`: one module per input format, converting it to the contract.
 * :mod:`.formats`: the table of formats (:data:`FORMATS`: reader, default source).
 * :mod:`.stage`: :func:`extract`, the extract stage over a config's ``inputs``.
@@ -21,7 +21,6 @@ from stclusters.extract.contract import (
     YEAR_RANGE,
     ExtractError,
     assign_weights,
-    read_raw,
     validate,
 )
 from stclusters.extract.formats import (
@@ -32,7 +31,7 @@ from stclusters.extract.formats import (
     read_extract_with_bad,
 )
 from stclusters.extract.readers.crunchbase import read_crunchbase
-from stclusters.extract.readers.generic import read_generic
+from stclusters.extract.readers.generic import read_generic, read_raw
 from stclusters.extract.readers.openalex import city_from_affiliation, read_openalex
 from stclusters.extract.readers.patentsview import read_patentsview
 from stclusters.extract.stage import extract

@@ -1,4 +1,4 @@
-"""The raw-extract contract: its columns, reading and validating a file, weights.
+"""The raw-extract contract: its columns, checking and validating a file, weights.
 
 The contract is documented in ``docs/data-format.md``. Files that cannot be used at all
 raise :class:`ExtractError` naming the file and the problem; rows that cannot be used go
@@ -36,6 +36,12 @@ CONTRACT_COLUMNS = ["source", "doc_id", "year", "city", "region", "postal_code",
 ROW_COLUMN = "_source_row"
 #: columns of a reader's table of input rows it could not convert
 BAD_COLUMNS = ["input_row", "reason", "detail", "raw"]
+#: key of a reader frame's ``attrs``: how its input's physical lines were used
+#: (``lines``, ``rows``, ``blank``, ``joined``, ``multiline``, ``bad``, ``encoding``,
+#: ``line_end``); set by the readers of delimited text and Parquet
+LINES_ATTR = "stclusters_lines"
+#: default bound of a given ``weight`` (config key ``max_weight``)
+MAX_WEIGHT = 1e6
 
 
 class ExtractError(ValueError):
@@ -60,40 +66,32 @@ def check_columns(path: Path, need: Iterable[str], have: list[str], note: str = 
         )
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (every value as text, blank = ``""``) or Parquet file, column names stripped
-    and lower-cased. Raises :class:`ExtractError` for a file that cannot be read."""
+def unique_columns(path: Path | str, names: Iterable[str]) -> list[str]:
+    """Column names stripped and lower-cased; raises :class:`ExtractError` naming the
+    file and both columns when two names are the same but for case or spaces."""
+    out: list[str] = []
+    seen: dict[str, str] = {}
+    for name in names:
+        key = str(name).strip().lower()
+        if key in seen:
+            raise ExtractError(
+                f"{path}: columns {seen[key]!r} and {name!r} are the same column but for "
+                f"case or spaces (column names are matched case-insensitively); rename "
+                f"or drop one"
+            )
+        seen[key] = str(name)
+        out.append(key)
+    return out
+
+
+def read_parquet_table(path: Path) -> pd.DataFrame:
+    """A Parquet file, column names stripped and lower-cased. Raises
+    :class:`ExtractError` for a file that cannot be read or with names that clash."""
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            df = pq.read_table(path).to_pandas()
-        else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ExtractError(
-            f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise ExtractError(f"{path}: file is empty") from exc
-    except (pd.errors.ParserError, OSError, ValueError) as exc:
-        raise ExtractError(f"{path}: cannot be read: {exc}") from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return df
-
-
-def read_raw(path: str | Path, source: str | None = None) -> pd.DataFrame:
-    """Read one raw extract (CSV or Parquet) with lower-cased column names.
-
-    ``source`` fills the ``source`` column when the file has none. Raises
-    :class:`ExtractError` for a missing, unreadable, empty or incomplete file.
-    """
-    path = Path(path)
-    check_file(path)
-    df = read_table(path)
-    if source is not None and "source" not in df.columns:
-        df["source"] = source
-    check_columns(path, REQUIRED, list(df.columns), " (see docs/data-format.md)")
-    if len(df) == 0:
-        raise ExtractError(f"{path}: file has a header but no data rows")
+        df = pq.read_table(path).to_pandas()
+    except (OSError, ValueError) as exc:
+        raise ExtractError(f"{path}: cannot be read as Parquet: {exc}") from exc
+    df.columns = unique_columns(path, df.columns)
     return df
 
 
@@ -119,17 +117,21 @@ class _Reasons:
             self.detail[mask] = what[mask].astype("string") if is_series else what
 
 
-def _given_weight(raw: pd.DataFrame, reasons: _Reasons) -> pd.Series:
-    """A valid ``weight`` column value per row, else NaN; rejects invalid ones."""
+def _given_weight(raw: pd.DataFrame, reasons: _Reasons, max_weight: float) -> pd.Series:
+    """A valid ``weight`` column value per row, else NaN; rejects invalid ones: not a
+    finite positive number, or above ``max_weight``."""
     given_weight = pd.Series(np.nan, index=raw.index)
     if "weight" in raw.columns:
         wtext = raw["weight"].astype("string").str.strip()
-        wnum = pd.to_numeric(wtext, errors="coerce")
+        wnum = pd.to_numeric(wtext, errors="coerce").astype(float)
         blank = wtext.isna() | (wtext == "")
         bad_w = ~blank & (wnum.isna() | ~np.isfinite(wnum) | (wnum <= 0))
         reasons.flag(bad_w, "bad_weight",
-                     "weight " + wtext.fillna("") + " is not a positive number")
-        given_weight = wnum.where(~blank & ~bad_w)
+                     "weight " + wtext.fillna("") + " is not a finite positive number")
+        too_big = ~blank & ~bad_w & (wnum > max_weight)
+        reasons.flag(too_big, "bad_weight",
+                     "weight " + wtext.fillna("") + f" is above max_weight ({max_weight:g})")
+        given_weight = wnum.where(~blank & ~bad_w & ~too_big)
     return given_weight
 
 
@@ -155,41 +157,52 @@ def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return lat, lon, status
 
 
+def first_reject_error(rejects: pd.DataFrame) -> ExtractError:
+    """The error ``on_bad_row="error"`` raises: the file, row and reason of the first
+    reject (lowest input row)."""
+    first = rejects.sort_values(["input_file", "input_row"], kind="stable").iloc[0]
+    return ExtractError(f"{first['input_file']}: row {first['input_row']}: "
+                        f"{first['reason']}: {first['detail']}")
+
+
 def _split_rejects(
-    raw: pd.DataFrame, out: pd.DataFrame, reasons: _Reasons, input_file: str, on_bad_row: str
+    raw: pd.DataFrame, out: pd.DataFrame, reasons: _Reasons, on_bad_row: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(records, rejects)`` of the validated frame ``out``; raises on a bad row with
     ``on_bad_row="error"``."""
     reason, detail = reasons.reason, reasons.detail
     bad = reason.notna().to_numpy()
-    if bad.any() and on_bad_row == "error":
-        i = int(np.flatnonzero(bad)[0])
-        raise ExtractError(
-            f"{input_file}: row {i + 1}: {reason.iloc[i]}: {detail.iloc[i]}"
-        )
     rejects = out.loc[bad, ["input_file", "input_row", "source", "doc_id"]].copy()
     rejects["reason"] = reason[bad].to_numpy()
     rejects["detail"] = detail[bad].to_numpy()
+    if bad.any() and on_bad_row == "error":
+        raise first_reject_error(rejects)
     for col in raw.columns:
-        if col not in ("source", "doc_id"):
+        if col not in ("source", "doc_id", ROW_COLUMN):
             rejects["raw_" + col] = raw.loc[bad, col].astype("string").to_numpy()
     records = out.loc[~bad].reset_index(drop=True)
     return records, rejects.reset_index(drop=True)
 
 
 def validate(
-    raw: pd.DataFrame, input_file: str, on_bad_row: str = "reject"
+    raw: pd.DataFrame, input_file: str, on_bad_row: str = "reject",
+    max_weight: float = MAX_WEIGHT,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate one raw frame. Returns ``(records, rejects)`` without weights or ids.
 
     ``records`` has the canonical columns except ``record_id``, ``weight`` and
-    ``doc_weight``; ``given_weight`` holds a valid ``weight`` column value or NaN.
+    ``doc_weight``; ``given_weight`` holds a valid ``weight`` column value or NaN (a
+    given weight above ``max_weight`` is rejected as ``bad_weight``). ``input_row`` is
+    the frame's ROW_COLUMN where it has one (a reader's frame), else 1..n.
     """
+    raw = raw.reset_index(drop=True)
     n = len(raw)
+    rows = (raw[ROW_COLUMN].to_numpy(np.int64) if ROW_COLUMN in raw.columns
+            else np.arange(1, n + 1, dtype=np.int64))
     out = pd.DataFrame(
         {
             "input_file": pd.Series([input_file] * n, dtype="string"),
-            "input_row": np.arange(1, n + 1, dtype=np.int64),
+            "input_row": rows,
         }
     )
     source = _clean_text(raw["source"]).str.lower()
@@ -210,14 +223,14 @@ def validate(
     reasons.flag(bad_year, "bad_year",
                  "year " + raw["year"].astype("string").fillna("<blank>")
                  + f" is not an integer in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
-    out["given_weight"] = _given_weight(raw, reasons).astype(float).to_numpy()
+    out["given_weight"] = _given_weight(raw, reasons, max_weight).astype(float).to_numpy()
 
     lat, lon, status = _coordinates(raw)
     out["lat"] = lat.to_numpy(dtype=float)
     out["lon"] = lon.to_numpy(dtype=float)
     out["coord_status"] = status.to_numpy()
     out["year"] = year_num.fillna(0).astype(np.int64).astype(np.int32).to_numpy()
-    return _split_rejects(raw, out, reasons, input_file, on_bad_row)
+    return _split_rejects(raw, out, reasons, on_bad_row)
 
 
 def assign_weights(records: pd.DataFrame, counting: str = "fractional") -> pd.DataFrame:

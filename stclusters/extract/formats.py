@@ -23,8 +23,9 @@ from stclusters.extract.readers.patentsview import read_patentsview
 
 log = logging.getLogger("stclusters")
 
-#: ``read(path, source) -> (frame, bad)`` (see :mod:`stclusters.extract.readers`)
-Reader = Callable[[str | Path, str | None], tuple[pd.DataFrame, pd.DataFrame]]
+#: ``read(path, source, encoding=None) -> (frame, bad)`` (see
+#: :mod:`stclusters.extract.readers`)
+Reader = Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,10 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
-    "generic": Format(read_generic, None, "CSV or Parquet file in the raw-extract contract"),
-    "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables (a folder)"),
+    "generic": Format(read_generic, None, "CSV, TSV or Parquet file in the raw-extract contract"),
+    "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables, grants or pre-grant (a folder)"),
     "openalex": Format(read_openalex, "pub", "OpenAlex works as JSON lines (.jsonl, .jsonl.gz)"),
-    "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV"),
+    "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV, any export layout"),
 }
 DEFAULT_FORMAT = "generic"
 
@@ -64,25 +65,27 @@ def input_source(fmt: str | None, source: str | None) -> str | None:
 
 
 def read_extract_with_bad(
-    path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None
+    path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None,
+    encoding: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read one input with the reader of ``fmt``; returns ``(frame, bad)``.
 
     ``source`` fills the source column, else the format's default source does (for
-    ``generic`` files only where the file has none).
+    ``generic`` files only where the file has none). ``encoding``: the input's text
+    encoding, None to detect it.
     """
     spec = format_spec(fmt, path)
-    return spec.reader(path, source or spec.source)
+    return spec.reader(path, source or spec.source, encoding=encoding)
 
 
-def read_extract(path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None
-                 ) -> pd.DataFrame:
+def read_extract(path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None,
+                 encoding: str | None = None) -> pd.DataFrame:
     """The raw-extract frame of one input (contract columns plus ROW_COLUMN).
 
     Reader-level bad rows are logged here; use :func:`read_extract_with_bad` (as the
     extract stage does) to keep them for the rejects table.
     """
-    frame, bad = read_extract_with_bad(path, fmt, source)
+    frame, bad = read_extract_with_bad(path, fmt, source, encoding)
     if len(bad):
         counts = bad["reason"].value_counts().to_dict()
         log.warning("%s: %d input row(s) could not be converted: %s", path, len(bad), counts)

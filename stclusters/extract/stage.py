@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from stclusters.extract.contract import (
     CANONICAL,
+    LINES_ATTR,
+    MAX_WEIGHT,
     ROW_COLUMN,
     SOURCES,
     ExtractError,
     assign_weights,
+    first_reject_error,
     validate,
 )
 from stclusters.extract.formats import input_source, read_extract_with_bad
+
+log = logging.getLogger("stclusters")
+
+#: columns of the per-file line accounting (``results/extract/lines.csv``)
+LINE_COLUMNS = ["input_file", "format", "encoding", "line_end", "lines_in", "rows_in",
+                "lines_blank", "lines_joined", "balanced", "note"]
 
 
 def _reader_rejects(path: str, bad: pd.DataFrame, source: str | None) -> pd.DataFrame:
@@ -34,28 +45,51 @@ def _reader_rejects(path: str, bad: pd.DataFrame, source: str | None) -> pd.Data
     )
 
 
+def _line_row(path: str, fmt: str, lines: Mapping[str, Any], rows_in: int
+              ) -> dict[str, object]:
+    """One row of the line accounting: physical lines against rows read and rejected."""
+    n, blank, joined = int(lines["lines"]), int(lines["blank"]), int(lines["joined"])
+    balanced = n == rows_in + blank + joined
+    note = (f"{n:,} line(s) = {rows_in:,} row(s) used or rejected + {blank:,} blank"
+            f" + {joined:,} inside multi-line quoted fields")
+    if not balanced:
+        note = f"MISMATCH: {note} does not add up"
+    return {"input_file": path, "format": fmt, "encoding": lines.get("encoding", ""),
+            "line_end": lines.get("line_end", ""), "lines_in": n, "rows_in": rows_in,
+            "lines_blank": blank, "lines_joined": joined, "balanced": balanced,
+            "note": note}
+
+
 def _extract_one(
-    entry: Mapping[str, str | None], on_bad_row: str
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """``(records, rejects)`` of one input entry, either None when there are none."""
+    entry: Mapping[str, Any], on_bad_row: str, max_weight: float
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, object]]:
+    """``(records, rejects, line row)`` of one input entry; either frame None when
+    there are none."""
     path = str(entry["path"])
     fmt, source = entry.get("format"), entry.get("source")
-    raw, bad = read_extract_with_bad(path, fmt, source)
-    src_row = raw.pop(ROW_COLUMN).to_numpy(np.int64) if ROW_COLUMN in raw.columns else (
-        np.arange(1, len(raw) + 1, dtype=np.int64))
-    if len(bad) and on_bad_row == "error":
-        b = bad.iloc[0]
-        raise ExtractError(f"{path}: row {b['input_row']}: {b['reason']}: {b['detail']}")
+    raw, bad = read_extract_with_bad(path, fmt, source, entry.get("encoding"))
+    lines = dict(raw.attrs.get(LINES_ATTR) or {})
+    if ROW_COLUMN not in raw.columns:
+        raw[ROW_COLUMN] = np.arange(1, len(raw) + 1, dtype=np.int64)
     rec = rej = None
     if len(raw):
-        rec, rej = validate(raw.reset_index(drop=True), path, on_bad_row=on_bad_row)
-        rec["input_row"] = src_row[rec["input_row"].to_numpy() - 1]
-        rej["input_row"] = src_row[rej["input_row"].to_numpy() - 1]
+        rec, rej = validate(raw, path, max_weight=max_weight)
     if len(bad):
         bad_rej = _reader_rejects(path, bad, input_source(fmt, source))
         rej = bad_rej if rej is None else pd.concat([rej, bad_rej], ignore_index=True)
         rej = rej.sort_values("input_row", kind="stable").reset_index(drop=True)
-    return rec, rej
+    if on_bad_row == "error" and rej is not None and len(rej):
+        raise first_reject_error(rej)
+    used_rows = [] if rec is None else [rec["input_row"]]
+    rej_rows = [] if rej is None else [rej["input_row"]]
+    rows_in = int(pd.concat([*used_rows, *rej_rows]).nunique()) if used_rows or rej_rows \
+        else 0
+    if not lines:
+        lines = {"lines": rows_in, "blank": 0, "joined": 0}
+    line_row = _line_row(path, fmt or "generic", lines, rows_in)
+    if not line_row["balanced"]:
+        log.warning("%s: %s", path, line_row["note"])
+    return rec, rej, line_row
 
 
 def _accounting(records: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
@@ -69,36 +103,76 @@ def _accounting(records: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
     return acc.reset_index(drop=True)
 
 
-def extract(
-    inputs: Iterable[Mapping[str, str | None]],
+def extract_with_lines(
+    inputs: Iterable[Mapping[str, Any]],
     counting: str = "fractional",
     on_bad_row: str = "reject",
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Read, validate and weight every input file.
-
-    ``inputs``: mappings with ``path`` and optionally ``source`` and ``format`` (a key of
-    :data:`stclusters.extract.formats.FORMATS`; default ``generic``).
-    Returns ``(records, rejects, accounting)``; ``accounting`` has one row per file and
-    source with ``rows_in``, ``rows_used``, ``rows_rejected``. ``input_row`` is the 1-based
-    data row (line) of the input file a record comes from; input rows that the reader could
-    not convert (a JSON line that does not parse, ...) are rejects with the reader's reason.
-    """
-    recs, rejs = [], []
-    n_inputs = 0
+    max_weight: float = MAX_WEIGHT,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`extract`, plus the per-file line accounting (:data:`LINE_COLUMNS`): the
+    physical lines of each file against the rows read from them (used or rejected),
+    blank lines and lines inside multi-line quoted fields."""
+    recs, rejs, line_rows = [], [], []
     for entry in inputs:
-        n_inputs += 1
-        rec, rej = _extract_one(entry, on_bad_row)
+        rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight)
+        line_rows.append(line_row)
         if rec is not None:
             recs.append(rec)
         if rej is not None:
             rejs.append(rej)
-    if n_inputs == 0:
+    if not line_rows:
         raise ExtractError("no input files given")
-    if not recs:
-        raise ExtractError("no usable rows in any input file")
+    if not recs or not sum(len(r) for r in recs):
+        raise ExtractError(f"no usable rows in any input file ({len(line_rows)} file(s), "
+                           f"{sum(len(r) for r in rejs):,} row(s) rejected: see "
+                           f"results/extract/rejects.parquet)")
     records = pd.concat(recs, ignore_index=True)
     rejects = pd.concat(rejs, ignore_index=True)
     records = assign_weights(records, counting)
     records.insert(0, "record_id", np.arange(len(records), dtype=np.int64))
     records = records[CANONICAL]
-    return records, rejects, _accounting(records, rejects)
+    lines = pd.DataFrame(line_rows, columns=LINE_COLUMNS)
+    return records, rejects, _accounting(records, rejects), lines
+
+
+def extract(
+    inputs: Iterable[Mapping[str, Any]],
+    counting: str = "fractional",
+    on_bad_row: str = "reject",
+    max_weight: float = MAX_WEIGHT,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read, validate and weight every input file.
+
+    ``inputs``: mappings with ``path`` and optionally ``source``, ``format`` (a key of
+    :data:`stclusters.extract.formats.FORMATS`; default ``generic``) and ``encoding``
+    (default: detected). Returns ``(records, rejects, accounting)``; ``accounting`` has
+    one row per file and source with ``rows_in``, ``rows_used``, ``rows_rejected``.
+    ``input_row`` is the 1-based data row of the input file a record comes from (the
+    physical line it starts on, minus the header); input rows that the reader could not
+    convert (a line with the wrong number of fields, a JSON line that does not parse,
+    ...) are rejects with the reader's reason. A given weight above ``max_weight`` is
+    rejected (``bad_weight``).
+    """
+    records, rejects, accounting, _ = extract_with_lines(inputs, counting, on_bad_row,
+                                                         max_weight)
+    return records, rejects, accounting
+
+
+def check_variant_sources(records: pd.DataFrame, variants: Mapping[str, Iterable[str]]
+                          ) -> list[str]:
+    """Raise :class:`ExtractError` for a variant none of whose sources is in
+    ``records``; returns notes for variants missing some of their sources."""
+    found = sorted(set(records["source"].dropna().unique()))
+    notes = []
+    for name, sources in variants.items():
+        wanted = list(sources)
+        have = [s for s in wanted if s in found]
+        if not have:
+            raise ExtractError(
+                f"variant {name} ranks {', '.join(wanted)} but the data hold no usable row "
+                f"of any of them; sources found: {', '.join(found) or 'none'}")
+        if len(have) < len(wanted):
+            missing = [s for s in wanted if s not in found]
+            notes.append(f"variant {name}: no usable row of {', '.join(missing)} in the "
+                         f"data; it is ranked on {', '.join(have)} alone")
+    return notes

@@ -1,89 +1,166 @@
-"""``crunchbase``: deals of a Crunchbase CSV export (acquisitions or funding rounds).
+"""``crunchbase``: deals of a Crunchbase CSV export, in any of its layouts.
 
-Acquisitions (``company_*`` location columns, ``acquired_at``) or funding rounds
-(``company_*`` columns, ``funded_at``), told apart by their columns. city =
-``company_city``, region = ``company_state_code`` (US state code; elsewhere a GeoNames
-admin1 code such as ``48`` for Moscow), country = ``company_country_code`` (ISO3),
-organization = ``company_name``, year of the date. doc_id = the funding round's
-permalink, else ``company_permalink@date``, else ``row<N>``.
+One row per deal at the target company's location. The layout is told by the date
+column (see :data:`LAYOUTS`):
+
+* 2013 / 2015 exports, ``company_*`` columns: funding rounds (``funded_at``; 2013 has no
+  round id, 2015 has ``funding_round_permalink``) and acquisitions (``acquired_at``).
+  city = ``company_city``, region = ``company_state_code`` (US state code; elsewhere a
+  GeoNames admin1 code such as ``48`` for Moscow), country = ``company_country_code``
+  (ISO3), organization = ``company_name``.
+* 2017 and later exports: funding rounds (``announced_on``; ``city``, ``state_code``,
+  ``country_code``, ``company_name`` or ``org_name``, ``funding_round_uuid`` or
+  ``uuid``) and acquisitions (``acquired_on``; ``acquiree_city``,
+  ``acquiree_state_code`` or ``state_code``, ``acquiree_country_code``,
+  ``acquiree_name``, ``acquisition_uuid`` or ``uuid``).
+
+doc_id: the deal's own id (round permalink or uuid) where the export has one, else
+``company@date@type#n`` (company permalink, uuid or name; deal date; round type or
+``acquisition``; n numbers the deals sharing the rest, in file order), so every deal is
+one document even where a company has two rounds on one date. year: of the date (else of
+``funded_year``). The file is read by the exact delimited parser: any encoding (the 2013
+export is Mac Roman with CR line ends), quoted fields, rows with the wrong number of
+fields as ``bad_line`` rejects.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stclusters.extract.contract import (
+    LINES_ATTR,
     ROW_COLUMN,
     ExtractError,
     check_columns,
-    check_file,
-    read_table,
 )
-from stclusters.extract.readers._common import contract_frame, empty_bad, year_of
+from stclusters.extract.readers._common import BadRow, bad_frame, contract_frame, year_of
+from stclusters.extract.readers._delimited import LineCounts, read_delimited
 
 
-def _kind_of(path: Path, cols: list[str], kind: str | None) -> str:
-    """``acquisitions`` or ``rounds``: ``kind``, else told by the export's columns."""
-    if kind is None:
-        if "acquired_at" in cols:
-            kind = "acquisitions"
-        elif "funded_at" in cols:
-            kind = "rounds"
-        else:
-            raise ExtractError(
-                f"{path}: not a Crunchbase acquisitions or funding-rounds export: needs "
-                f"acquired_at or funded_at; found {', '.join(cols) or 'none'}"
-            )
-    if kind not in ("acquisitions", "rounds"):
+@dataclass(frozen=True)
+class Layout:
+    """Where one Crunchbase layout keeps each field; each tuple: candidate columns,
+    the first present (and, for ids, non-blank) one wins."""
+
+    name: str
+    kind: str
+    date: str
+    city: tuple[str, ...]
+    region: tuple[str, ...]
+    country: tuple[str, ...]
+    organization: tuple[str, ...]
+    deal_id: tuple[str, ...]
+    company: tuple[str, ...]
+    deal_type: tuple[str, ...]
+
+
+_OLD = {"city": ("company_city",), "region": ("company_state_code",),
+        "country": ("company_country_code",), "organization": ("company_name",),
+        "company": ("company_permalink", "company_name")}
+#: the layouts, by the date column that tells them apart
+LAYOUTS: dict[str, Layout] = {
+    "funded_at": Layout("2013/2015 funding rounds", "rounds", "funded_at",
+                        deal_id=("funding_round_permalink",),
+                        deal_type=("funding_round_type",), **_OLD),
+    "acquired_at": Layout("2015 acquisitions", "acquisitions", "acquired_at",
+                          deal_id=(), deal_type=(), **_OLD),
+    "announced_on": Layout("2017+ funding rounds", "rounds", "announced_on",
+                           city=("city",), region=("state_code",), country=("country_code",),
+                           organization=("company_name", "org_name", "name"),
+                           deal_id=("funding_round_uuid", "uuid"),
+                           company=("company_uuid", "org_uuid", "company_name", "org_name"),
+                           deal_type=("funding_round_type", "investment_type")),
+    "acquired_on": Layout("2017+ acquisitions", "acquisitions", "acquired_on",
+                          city=("acquiree_city",),
+                          region=("acquiree_state_code", "state_code"),
+                          country=("acquiree_country_code",),
+                          organization=("acquiree_name",),
+                          deal_id=("acquisition_uuid", "uuid"),
+                          company=("acquiree_uuid", "acquiree_name"), deal_type=()),
+}
+
+
+def layout_of(path: Path, cols: list[str], kind: str | None = None) -> Layout:
+    """The :class:`Layout` of an export with columns ``cols`` (``kind``: only
+    ``acquisitions`` or ``rounds`` layouts). Raises ExtractError naming what is
+    missing."""
+    if kind not in (None, "acquisitions", "rounds"):
         raise ValueError(f"kind must be 'acquisitions', 'rounds' or None, not {kind!r}")
-    return kind
+    layouts = [lay for lay in LAYOUTS.values() if kind in (None, lay.kind)]
+    for lay in layouts:
+        if lay.date in cols:
+            check_columns(path, [lay.city[0], lay.country[0]], cols,
+                          f" (a Crunchbase {lay.name} export)")
+            return lay
+    if kind is not None:
+        check_columns(path, [layouts[0].date], cols)
+    raise ExtractError(
+        f"{path}: not a Crunchbase acquisitions or funding-rounds export: needs one of "
+        f"{', '.join(lay.date for lay in layouts)}; found {', '.join(cols) or 'none'}"
+    )
+
+
+def _column(df: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
+    """The first of ``names`` present in ``df`` (stripped text), else blanks; for
+    several present, each row takes the first non-blank."""
+    out = pd.Series("", index=df.index, dtype=object)
+    for name in names:
+        if name in df.columns:
+            values = df[name].astype(object).str.strip()
+            out = out.where(out != "", values)
+    return out
+
+
+def deal_ids(df: pd.DataFrame, lay: Layout, date: pd.Series) -> pd.Series:
+    """One id per deal: its own id, else ``company@date@type#n`` (see module docs)."""
+    own = _column(df, lay.deal_id) if lay.deal_id else pd.Series("", index=df.index)
+    company = _column(df, lay.company)
+    rows = pd.Series(df[ROW_COLUMN].to_numpy(), index=df.index).astype(str)
+    company = company.where(company != "", "row" + rows)
+    dtype = _column(df, lay.deal_type) if lay.deal_type else pd.Series(
+        lay.kind.removesuffix("s"), index=df.index)
+    key = company + "@" + date + "@" + dtype.where(dtype != "", lay.kind.removesuffix("s"))
+    seq = key.groupby(key, sort=False).cumcount() + 1
+    return own.where(own != "", key + "#" + seq.astype(str))
 
 
 def read_crunchbase(path: str | Path, source: str, kind: str | None = None,
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deals of a Crunchbase CSV export (see module docstring).
+                    encoding: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deals of a Crunchbase CSV export in any layout (see module docstring).
 
-    ``kind``: ``acquisitions`` (date ``acquired_at``), ``rounds`` (date ``funded_at``) or
-    None to tell them apart by their columns. Every CSV row gives one row (the company's
-    location); rows that do not parse stop the read with the line named.
+    ``kind``: ``acquisitions``, ``rounds`` or None to tell the layout by the columns.
+    ``encoding``: the file's encoding, else detected. Returns ``(frame, bad)``.
     """
     path = Path(path)
-    check_file(path)
-    df = read_table(path)
-    cols = list(df.columns)
-    kind = _kind_of(path, cols, kind)
-    date_col = "acquired_at" if kind == "acquisitions" else "funded_at"
-    check_columns(path, ["company_city", "company_country_code", date_col], cols)
-    if len(df) == 0:
+    counts = LineCounts()
+    bad: list[BadRow] = []
+    df = pd.concat(list(read_delimited(path, ",", encoding, bad=bad, counts=counts)),
+                   ignore_index=True)
+    lay = layout_of(path, [c for c in df.columns if c != ROW_COLUMN], kind)
+    if counts.lines - counts.blank == 0:
         raise ExtractError(f"{path}: file has a header but no data rows")
+    date = _column(df, (lay.date,))
+    year = year_of(date)
+    if "funded_year" in df.columns:
+        fy = year_of(df["funded_year"])
+        year = year.where(pd.notna(year), fy)
     n = len(df)
-
-    def col(c: str) -> pd.Series:
-        if c not in df.columns:
-            return pd.Series([""] * n, index=df.index, dtype=object)
-        return df[c].astype(object).str.strip()
-
-    date = col(date_col)
-    row_no = np.arange(1, n + 1, dtype=np.int64)
-    doc = col("company_permalink") + "@" + date
-    doc = doc.where(col("company_permalink") != "", "row" + pd.Series(row_no).astype(str))
-    if kind == "rounds" and "funding_round_permalink" in df.columns:
-        fr = col("funding_round_permalink")
-        doc = fr.where(fr != "", doc)
     frame = contract_frame(
         {
             "source": np.full(n, source, dtype=object),
-            "doc_id": doc.to_numpy(dtype=object),
-            "year": year_of(date).to_numpy(dtype=object),
-            "city": col("company_city").to_numpy(dtype=object),
-            "region": col("company_state_code").to_numpy(dtype=object),
-            "country": col("company_country_code").to_numpy(dtype=object),
-            "organization": col("company_name").to_numpy(dtype=object),
-            ROW_COLUMN: row_no,
+            "doc_id": deal_ids(df, lay, date).to_numpy(dtype=object),
+            "year": year.to_numpy(dtype=object),
+            "city": _column(df, lay.city).to_numpy(dtype=object),
+            "region": _column(df, lay.region).to_numpy(dtype=object),
+            "country": _column(df, lay.country).to_numpy(dtype=object),
+            "organization": _column(df, lay.organization).to_numpy(dtype=object),
+            ROW_COLUMN: df[ROW_COLUMN].to_numpy(np.int64),
         },
         n,
     )
-    return frame, empty_bad()
+    frame.attrs[LINES_ATTR] = {**counts.as_dict(), "layout": lay.name}
+    return frame, bad_frame(bad)

@@ -1,6 +1,7 @@
 """``openalex``: author-institution rows of OpenAlex works in JSON lines.
 
-Works as JSON lines (``.jsonl``, ``.jsonl.gz``), read line by line. One row per
+Works as JSON lines (``.jsonl``, ``.jsonl.gz``), streamed line by line (``.gz``
+decompressed as it is read) and parsed with orjson. One row per
 author-institution (an author without institutions gives one row with the first of the
 authorship's ``countries``); doc_id = the work ``id``, year = ``publication_year``,
 organization = institution ``display_name``, country = institution ``country_code``.
@@ -11,19 +12,31 @@ carries a US/Canadian/Australian state code or a postal code.
 
 from __future__ import annotations
 
+import codecs
 import gzip
-import json
+import io
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
+import orjson
 import pandas as pd
+import pyarrow as pa
 
 from stclusters.admin1 import region_admin1
-from stclusters.countries import to_iso2
-from stclusters.extract.contract import ROW_COLUMN, ExtractError, check_file
-from stclusters.extract.readers._common import BadRow, bad_frame, contract_frame
+from stclusters.countries import iso2_of
+from stclusters.extract.contract import (
+    CONTRACT_COLUMNS,
+    LINES_ATTR,
+    ROW_COLUMN,
+    ExtractError,
+    check_file,
+)
+from stclusters.extract.readers._common import BadRow, bad_frame
+
+_BUFFER = 1 << 22  # bytes read at a time
+_CHUNK_ROWS = 1 << 18  # rows gathered before they are packed into a table
 
 _US_CA_AU_CODE = re.compile(r"^([A-Za-z]{2,3})(?:\s+(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?"
                             r"\d[A-Za-z]\d|\d{4}))?$")
@@ -68,32 +81,26 @@ def _looks_like_org(city: str) -> bool:
     )
 
 
-def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
-        str | None, str | None, str | None]:
-    """``(city, region, postal_code)`` from a raw affiliation string, by this heuristic.
+_TAIL = 4  # tokens from the end that the heuristic reads (more only in odd strings)
+_SPLIT = re.compile(r"[,;]")
+_admin1 = lru_cache(maxsize=1 << 16)(region_admin1)
 
-    The string is split at commas (and semicolons). From the end, tokens naming a country
-    (ISO code or English name, via :func:`stclusters.countries.to_iso2`) are dropped; a
-    token that is only a postal code is kept as the postal code; a first-level division
-    that :func:`stclusters.geocode.region_admin1` recognises for the country (US states,
-    Canadian provinces, Australian states by code with an optional postal code:
-    ``MA 02139``, ``ON N6A 3K7``, ``NSW 2006``; or by name: ``Massachusetts``) gives the
-    region. The next token is the city, after removing leading or trailing postal-code
-    words (``80333 Munich``, ``Shenzhen 518055``, ``London SW7 2AZ``). A city candidate
-    that looks like an organization, a street or an acronym (``University``, ``Dept``,
-    ``Inc``, ``Road``, digits, ``NYU``) is not taken: when a division name was taken as
-    the region just before, that name is the city instead (``NYU, New York, USA``), else
-    the city is None.
-    """
 
-    if not text or not isinstance(text, str):
-        return None, None, None
-    toks = [t.strip(" .") for t in re.split(r"[,;]", text) if t.strip(" .")]
+def _tokens(text: str) -> list[str]:
+    """The comma- or semicolon-separated tokens of an affiliation string."""
+    return [t for t in (t.strip(" .") for t in _SPLIT.split(text)) if t]
+
+
+def _parse_tail(tail: tuple[str, ...], more: bool, country_iso2: str | None
+                ) -> tuple[str | None, str | None, str | None] | None:
+    """The heuristic of :func:`city_from_affiliation` on the last tokens ``tail``
+    (``more``: tokens come before them); None when it would need those."""
+    toks = list(tail)
     region = postal = None
     region_token = None
     while toks:
         t = toks[-1]
-        iso = to_iso2(pd.Series([t], dtype=object)).iloc[0]
+        iso = iso2_of(t)
         if iso is not None and (country_iso2 is None or iso == country_iso2 or len(t) > 3):
             toks.pop()
             continue
@@ -104,20 +111,20 @@ def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
         if region is None and country_iso2 in _STATE_COUNTRIES:
             m = _US_CA_AU_CODE.match(t)
             if (m and m.group(1).isupper() and len(m.group(1)) <= _STATE_COUNTRIES[country_iso2]
-                    and region_admin1(country_iso2, m.group(1))[1]):
+                    and _admin1(country_iso2, m.group(1))[1]):
                 region = m.group(1)
                 postal = postal or m.group(2)
                 toks.pop()
                 continue
             name, pc = _split_postal(t)
-            if len(toks) > 1 and region_admin1(country_iso2, name)[1]:
+            if (len(toks) > 1 or more) and _admin1(country_iso2, name)[1]:
                 region, region_token = name, name
                 postal = postal or pc
                 toks.pop()
                 continue
         break
     if not toks:
-        return region_token, None if region_token else region, postal
+        return None if more else (region_token, None if region_token else region, postal)
     city, found = _split_postal(toks[-1])
     postal = postal or found
     if not city or _looks_like_org(city):
@@ -127,98 +134,222 @@ def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
     return city, region, postal
 
 
+@lru_cache(maxsize=1 << 18)
+def _parse_cached(tail: tuple[str, ...], more: bool, country_iso2: str | None
+                  ) -> tuple[str | None, str | None, str | None] | None:
+    return _parse_tail(tail, more, country_iso2)
+
+
+def _tail_tokens(text: str, n: int) -> tuple[tuple[str, ...], bool] | None:
+    """The last ``n`` tokens of ``text`` and whether more come before them; None when
+    a quick split cannot tell (a semicolon, or an empty token among them)."""
+    if ";" in text:
+        return None
+    parts = text.rsplit(",", n)
+    more = len(parts) > n
+    tail = tuple(p.strip(" .") for p in (parts[1:] if more else parts))
+    return None if not all(tail) else (tail, more)
+
+
+@lru_cache(maxsize=1 << 18)
+def _place(text: str | None, country_iso2: str | None) -> tuple[
+        str | None, str | None, str | None]:
+    """:func:`city_from_affiliation`, computed on the string's last 2, 3 or 4 tokens
+    (the place; cached, as places repeat while the leading department and institution
+    tokens vary), on all of them only when those do not settle it."""
+    if not text or not isinstance(text, str):
+        return None, None, None
+    for n in (2, 3, _TAIL):
+        split = _tail_tokens(text, n)
+        if split is None:
+            break
+        got = _parse_cached(split[0], split[1], country_iso2)
+        if got is not None:
+            return got
+        if not split[1]:
+            break
+    return city_from_affiliation(text, country_iso2)
+
+
+def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
+        str | None, str | None, str | None]:
+    """``(city, region, postal_code)`` from a raw affiliation string, by this heuristic.
+
+    The string is split at commas (and semicolons). From the end, tokens naming a country
+    (ISO code or English name, via :func:`stclusters.countries.iso2_of`) are dropped; a
+    token that is only a postal code is kept as the postal code; a first-level division
+    that :func:`stclusters.admin1.region_admin1` recognises for the country (US states,
+    Canadian provinces, Australian states by code with an optional postal code:
+    ``MA 02139``, ``ON N6A 3K7``, ``NSW 2006``; or by name: ``Massachusetts``) gives the
+    region. The next token is the city, after removing leading or trailing postal-code
+    words (``80333 Munich``, ``Shenzhen 518055``, ``London SW7 2AZ``). A city candidate
+    that looks like an organization, a street or an acronym (``University``, ``Dept``,
+    ``Inc``, ``Road``, digits, ``NYU``) is not taken: when a division name was taken as
+    the region just before, that name is the city instead (``NYU, New York, USA``), else
+    the city is None.
+    """
+    if not text or not isinstance(text, str):
+        return None, None, None
+    got = _parse_tail(tuple(_tokens(text)), False, country_iso2)
+    return got if got is not None else (None, None, None)  # whole string: never None
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    """A buffered binary stream of a plain or gzip file."""
+    if path.name.lower().endswith(".gz"):
+        return io.BufferedReader(gzip.GzipFile(path, "rb"), buffer_size=_BUFFER)
+    return open(path, "rb", buffering=_BUFFER)
+
+
 def _open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    """``(line number, line)`` of a JSON-lines file, streamed (``.gz`` decompressed)."""
     try:
-        with opener(path, "rb") as fh:
+        with _open_binary(path) as fh:
             yield from enumerate(fh, start=1)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise ExtractError(f"{path}: cannot be read: {exc}") from exc
 
 
+def _raw_by_institution(au: dict) -> tuple[list[str], dict[str, str]]:
+    """An authorship's raw affiliation strings, and the one given for each institution."""
+    raws = [r for r in (au.get("raw_affiliation_strings") or ()) if isinstance(r, str)]
+    by_inst: dict[str, str] = {}
+    affs = au.get("affiliations")
+    if affs:
+        for aff in affs:
+            if isinstance(aff, dict) and aff.get("raw_affiliation_string"):
+                for iid in aff.get("institution_ids") or ():
+                    by_inst.setdefault(iid, aff["raw_affiliation_string"])
+    return raws, by_inst
+
+
 def _work_rows(work: dict, line_no: int, source: str) -> list[tuple]:
+    """One row per author-institution of a work (per author without institution)."""
     doc_id = work.get("id")
     year = work.get("publication_year")
     rows = []
-    for au in work.get("authorships") or []:
+    append = rows.append
+    for au in work.get("authorships") or ():
         if not isinstance(au, dict):
             continue
-        raws = [r for r in (au.get("raw_affiliation_strings") or []) if isinstance(r, str)]
-        by_inst: dict[str, str] = {}
-        for aff in au.get("affiliations") or []:
-            if isinstance(aff, dict) and aff.get("raw_affiliation_string"):
-                for iid in aff.get("institution_ids") or []:
-                    by_inst.setdefault(iid, aff["raw_affiliation_string"])
-        insts = [i for i in (au.get("institutions") or []) if isinstance(i, dict)]
+        raws, by_inst = _raw_by_institution(au)
+        insts = [i for i in (au.get("institutions") or ()) if isinstance(i, dict)]
         if insts:
+            same = len(raws) == len(insts)
             for k, inst in enumerate(insts):
                 country = inst.get("country_code")
-                raw = by_inst.get(inst.get("id") or "")
+                raw = by_inst.get(inst.get("id") or "") if by_inst else None
                 if raw is None and raws:
-                    raw = raws[k] if len(raws) == len(insts) else raws[0]
-                city, region, postal = city_from_affiliation(raw, country)
-                rows.append((source, doc_id, year, city, region, postal, country,
-                             inst.get("display_name"), line_no))
+                    raw = raws[k] if same else raws[0]
+                city, region, postal = _place(raw, country)
+                append((source, doc_id, year, city, region, postal, country,
+                        inst.get("display_name"), line_no))
         else:
-            countries = [c for c in (au.get("countries") or []) if isinstance(c, str)]
+            countries = [c for c in (au.get("countries") or ()) if isinstance(c, str)]
             country = countries[0] if countries else None
-            city, region, postal = city_from_affiliation(raws[0] if raws else None, country)
-            rows.append((source, doc_id, year, city, region, postal, country, None, line_no))
+            city, region, postal = _place(raws[0] if raws else None, country)
+            append((source, doc_id, year, city, region, postal, country, None, line_no))
     return rows
 
 
-def _line_rows(line_no: int, line: bytes, source: str) -> tuple[list[tuple], BadRow | None]:
+def _line_rows(line_no: int, line: bytes, source: str, encoding: str
+               ) -> tuple[list[tuple], BadRow | None]:
     """The rows of one JSON line, or the reason it gives none."""
     try:
-        text = line.decode("utf-8")
+        data = line if encoding == "utf-8" else line.decode(encoding).encode("utf-8")
+        work = orjson.loads(data)
     except UnicodeDecodeError as exc:
-        return [], (line_no, "bad_encoding", f"not valid UTF-8 ({exc.reason})",
+        return [], (line_no, "bad_encoding", f"not valid {encoding} ({exc.reason})",
                     line.decode("utf-8", "replace"))
-    try:
-        work = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], (line_no, "bad_json", f"not valid JSON: {exc.msg} at column {exc.colno}",
-                    text)
+    except orjson.JSONDecodeError as exc:
+        text = line.decode("utf-8", "replace")
+        why = "not valid UTF-8" if "utf-8" in str(exc).lower() else f"not valid JSON: {exc}"
+        reason = "bad_encoding" if why == "not valid UTF-8" else "bad_json"
+        return [], (line_no, reason, why, text)
     if not isinstance(work, dict):
-        return [], (line_no, "bad_json", "line is not a JSON object", text)
+        return [], (line_no, "bad_json", "line is not a JSON object",
+                    line.decode("utf-8", "replace"))
     got = _work_rows(work, line_no, source)
     if not got:
-        return [], (line_no, "no_authorships", "work has no authorships", text)
+        return [], (line_no, "no_authorships", "work has no authorships",
+                    line.decode("utf-8", "replace"))
     return got, None
 
 
-def read_openalex(path: str | Path, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+_COLS = ["source", "doc_id", "year", "city", "region", "postal_code", "country",
+         "organization", ROW_COLUMN]
+
+
+def _text_array(values: tuple) -> pa.Array:
+    """Strings (None: null) as an Arrow array; other values as their text."""
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _chunk_table(rows: list[tuple]) -> pa.Table:
+    """A table of row tuples: text columns (the year as text) and ROW_COLUMN."""
+    cols = list(zip(*rows, strict=True))
+    data = {name: _text_array(values) for name, values in zip(_COLS[:-1], cols, strict=False)}
+    try:
+        data["year"] = pa.array(cols[2], pa.int64()).cast(pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        data["year"] = pa.array([None if v is None else str(v) for v in cols[2]],
+                                pa.string())
+    data[ROW_COLUMN] = pa.array(cols[-1], pa.int64())
+    return pa.table(data)
+
+
+def _frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """The contract frame of the row tables: string columns (missing: null) and
+    ROW_COLUMN, kept Arrow-backed (a million works give millions of rows)."""
+    table = pa.concat_tables(tables)
+    for col in CONTRACT_COLUMNS:
+        if col not in table.column_names:
+            table = table.append_column(col, pa.nulls(len(table), pa.string()))
+    return table.select([*CONTRACT_COLUMNS, ROW_COLUMN]).to_pandas()
+
+
+def read_openalex(path: str | Path, source: str, encoding: str | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Author-institution rows of OpenAlex works in JSON lines (see module docstring).
 
     Bad lines: ``bad_json`` (does not parse, or is not a JSON object), ``bad_encoding``
-    (not UTF-8), ``no_authorships`` (a work without any authorship). Blank lines are
-    skipped and not counted. A file where no line parses stops with an ExtractError.
+    (not UTF-8, or not ``encoding`` when one is given), ``no_authorships`` (a work
+    without any authorship). Blank lines are skipped and counted. A file where no line
+    parses stops with an ExtractError. ``.gz`` files are decompressed as they are read;
+    lines are parsed with orjson.
     """
     path = Path(path)
     check_file(path)
+    enc = codecs.lookup(encoding).name if encoding else "utf-8"
+    tables: list[pa.Table] = []
     rows: list[tuple] = []
     bad: list[BadRow] = []
-    n_lines = 0
+    n_lines = n_blank = 0
     for line_no, line in _open_lines(path):
+        n_lines = line_no
         if not line.strip():
+            n_blank += 1
             continue
-        n_lines += 1
-        got, why = _line_rows(line_no, line, source)
+        got, why = _line_rows(line_no, line, source, enc)
         rows.extend(got)
         if why is not None:
             bad.append(why)
-    if n_lines == 0:
+        if len(rows) >= _CHUNK_ROWS:
+            tables.append(_chunk_table(rows))
+            rows = []
+    if n_lines == n_blank:
         raise ExtractError(f"{path}: file is empty")
-    if not rows:
+    if rows:
+        tables.append(_chunk_table(rows))
+    if not tables:
         reasons = sorted({b[1] for b in bad})
-        raise ExtractError(f"{path}: no usable OpenAlex work in {n_lines} line(s) "
+        raise ExtractError(f"{path}: no usable OpenAlex work in {n_lines - n_blank} line(s) "
                            f"({', '.join(reasons)})")
-    cols = ["source", "doc_id", "year", "city", "region", "postal_code", "country",
-            "organization", ROW_COLUMN]
-    df = pd.DataFrame(rows, columns=cols)
-    frame = contract_frame(
-        {c: df[c].map(lambda v: None if pd.isna(v) else str(v)).to_numpy(dtype=object)
-         if c != ROW_COLUMN else df[c].to_numpy(np.int64) for c in cols},
-        len(df),
-    )
+    frame = _frame(tables)
+    frame.attrs[LINES_ATTR] = {"lines": n_lines, "rows": n_lines - n_blank - len(bad),
+                               "blank": n_blank, "joined": 0, "multiline": 0,
+                               "bad": len(bad), "encoding": enc, "line_end": "LF"}
     return frame, bad_frame(bad)
