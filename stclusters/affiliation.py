@@ -51,6 +51,7 @@ __all__ = [
     "looks_like_street",
     "org_tokens",
     "parse_affiliation",
+    "split_postal",
 ]
 
 
