@@ -21,18 +21,9 @@ rule gazetteer:
         "../scripts/gazetteer.py"
 
 
-def institution_inputs(wildcards):
-    """The registry tables, when geocode.institutions names files (else none)."""
-    if not config["geocode"]["institutions"]:
-        return {}
-    return {
-        "institutions": "results/geocode/institutions.parquet",
-        "institution_names": "results/geocode/institution_names.parquet",
-    }
-
-
 rule institutions:
-    """Read the institution registry (ROR dumps, OpenAlex institutions) once into Parquet."""
+    """Read the institution registry (ROR dumps, OpenAlex institutions) once into Parquet;
+    empty tables when geocode.institutions names no file (the geocoder then has none)."""
     input:
         config["geocode"]["institutions"],
         code=package_code("institutions"),
@@ -57,10 +48,11 @@ rule institutions:
 rule geocode:
     """Place every record (unique address keys only); the rest are kept as unmatched."""
     input:
-        unpack(institution_inputs),
         records="results/extract/records.parquet",
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
+        institutions="results/geocode/institutions.parquet",
+        institution_names="results/geocode/institution_names.parquet",
         code=package_code("geocode"),
     output:
         placed="results/geocode/records.parquet",

@@ -11,10 +11,11 @@ with logged_step(snakemake.log[0], "geocode") as log:
     records = read_parquet(snakemake.input.records)
     places = read_parquet(snakemake.input.places)
     names = read_parquet(snakemake.input.names)
-    registry = None
-    if "institutions" in snakemake.input.keys():
+    institutions = read_parquet(snakemake.input.institutions)
+    registry = None  # no registry files: the geocoder runs as without the registry
+    if len(institutions):
         registry = InstitutionOptions(
-            read_parquet(snakemake.input.institutions),
+            institutions,
             read_parquet(snakemake.input.institution_names),
             min_score=snakemake.params.affiliation_min_score,
             max_km=snakemake.params.affiliation_max_km,

@@ -52,6 +52,7 @@ __all__ = [
     "looks_like_street",
     "org_tokens",
     "parse_affiliation",
+    "split_postal",
 ]
 
 

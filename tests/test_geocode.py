@@ -346,7 +346,7 @@ def test_swapped_coordinates_are_detected(gaz) -> None:
         # correct order: kept as is
         {"city": "Munich", "country": "DE", "lat": 48.137, "lon": 11.575,
          "coord_status": "valid"},
-        # outside its country, but the swapped point is no better: kept as given
+        # in another country, and the swapped point is no better: set aside (wrong_country)
         {"city": "Munich", "country": "US", "lat": 48.137, "lon": 11.575,
          "coord_status": "valid"},
         # swapped Sydney (-33.87, 151.21): |lon| > 90 cannot be a latitude, kept
@@ -363,7 +363,8 @@ def test_swapped_coordinates_are_detected(gaz) -> None:
     assert (p.loc[0, "lat"], p.loc[0, "lon"]) == (48.137, 11.575)
     assert p.loc[0, "geo_method"] == "given" and p.loc[0, "geonameid"] == 2867714
     assert p.loc[1, "coord_status"] == "valid"
-    assert p.loc[2, "coord_status"] == "valid" and p.loc[2, "lat"] == 48.137
+    assert p.loc[2, "coord_status"] == "wrong_country" and p.loc[2, "geo_method"] != "given"
+    assert p.loc[2, "country_iso2"] == "US"
     assert p.loc[3, "coord_status"] == "out_of_range" and p.loc[3, "geo_method"] != "given"
     assert p.loc[4, "coord_status"] == "swapped" and p.loc[4, "place_name"] == "Boston"
     assert p.loc[4, "country_iso2"] == "US"

@@ -148,6 +148,15 @@ def test_registry_zip_reads_the_schema_v2_member(tmp_path):
     assert len(inst) == len(V2) and set(inst["origin"]) == {"ror_v2"}
 
 
+def test_no_registry_file_gives_empty_tables():
+    inst, names = load_registry([])
+    assert len(inst) == len(names) == 0
+    assert list(inst.columns) == ["inst", "ror", "openalex", "name", "country_iso2", "city",
+                                  "lat", "lon", "geonames_id", "status", "works_count",
+                                  "origin"]
+    assert list(names.columns) == ["inst", "country_iso2", "key", "text", "kind"]
+
+
 def test_registry_errors(tmp_path):
     with pytest.raises(RegistryError, match="not found"):
         load_registry([tmp_path / "missing.json"])

@@ -97,11 +97,12 @@ def _has_own_place(pl: Places, iso: np.ndarray, lat: np.ndarray, lon: np.ndarray
 def wrong_country(rows: Rows, pl: Places) -> np.ndarray:
     """Rows whose valid given coordinates lie in another country than the row's country.
 
-    A point is in the wrong country when no gazetteer place of the row's country lies
-    within :data:`NEAR_RADIUS_KM` of it (nor of the point with latitude and longitude
-    exchanged, which :func:`place_given` repairs), the country has places in the gazetteer,
-    and the nearest place (at any distance) belongs to another country. Border towns keep
-    their coordinates; a point in the open sea off its own coast too.
+    A point is in the wrong country when its nearest gazetteer place within
+    :data:`NEAR_RADIUS_KM` belongs to another country, no place of the row's country lies
+    within that radius of it (nor of the point with latitude and longitude exchanged, which
+    :func:`place_given` repairs), and the row's country has places in the gazetteer. Border
+    towns keep their coordinates; so does a point with no place within the radius (at sea,
+    in a desert: nothing says which country it is in).
     """
     out = np.zeros(len(rows.lat), dtype=bool)
     g = np.flatnonzero(rows.given & (rows.iso != None))  # noqa: E711
@@ -110,14 +111,13 @@ def wrong_country(rows: Rows, pl: Places) -> np.ndarray:
     iso = rows.iso[g]
     near = _nearest_unique(pl, rows.lat[g], rows.lon[g])
     near_iso = np.where(near >= 0, pl.iso[np.maximum(near, 0)], None)
-    doubt = np.flatnonzero((near_iso != iso) & np.isin(iso, np.unique(pl.iso[pl.iso != None])))  # noqa: E711
+    known = np.isin(iso, np.unique(pl.iso[pl.iso != None]))  # noqa: E711
+    doubt = np.flatnonzero((near >= 0) & (near_iso != iso) & known)
     if len(doubt) == 0:
         return out
     lat, lon, diso = rows.lat[g[doubt]], rows.lon[g[doubt]], iso[doubt]
     ok = _has_own_place(pl, diso, lat, lon)
     can_swap = np.abs(lon) <= 90
     ok[can_swap] |= _has_own_place(pl, diso[can_swap], lon[can_swap], lat[can_swap])
-    _, nearest_any = pl.tree.query(to_xyz(lat, lon), k=1)
-    bad = ~ok & (pl.iso[nearest_any] != diso)
-    out[g[doubt[bad]]] = True
+    out[g[doubt[~ok]]] = True
     return out

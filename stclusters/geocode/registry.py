@@ -281,9 +281,23 @@ def _name_table(names: pd.DataFrame, rec_inst: np.ndarray, iso: np.ndarray) -> p
     return df[NAME_COLUMNS].reset_index(drop=True)
 
 
+def _empty() -> tuple[pd.DataFrame, pd.DataFrame]:
+    text = pd.Series([], dtype=object)
+    ints = pd.Series([], dtype=np.int64)
+    floats = pd.Series([], dtype=np.float64)
+    kinds = {"inst": ints, "lat": floats, "lon": floats, "geonames_id": ints,
+             "works_count": ints}
+    return (pd.DataFrame({c: kinds.get(c, text) for c in INSTITUTION_COLUMNS}),
+            pd.DataFrame({c: ints if c == "inst" else text for c in NAME_COLUMNS}))
+
+
 def load_registry(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(institutions, names)`` of the registry files (module doc), deterministic order."""
-    recs, names = _collect(list(paths))
+    """``(institutions, names)`` of the registry files (module doc), deterministic order;
+    empty tables (with the columns) when no file is named."""
+    paths = list(paths)
+    if not paths:
+        return _empty()
+    recs, names = _collect(paths)
     inst, rec_inst = _merge(recs)
     gid = pd.to_numeric(inst["geonames_id"], errors="coerce").fillna(-1).astype(np.int64)
 
