@@ -43,7 +43,8 @@ rule briefs:
         "results/benchmarks/briefs/{variant}.tsv"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=mem_mb_for("briefs"),
+        runtime=runtime_for("briefs"),
     conda:
         ENV
     script:
@@ -70,9 +71,12 @@ rule explorer:
         compare=[list(p) for p in COMPARE],
     log:
         "logs/explorer.log",
+    benchmark:
+        "results/benchmarks/explorer.tsv"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=mem_mb_for("explorer"),
+        runtime=runtime_for("explorer"),
     conda:
         ENV
     script:

@@ -38,7 +38,8 @@ rule institutions:
         "results/benchmarks/institutions.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("institutions"),
+        runtime=runtime_for("institutions"),
     conda:
         ENV
     script:

@@ -63,6 +63,14 @@ RESOURCES = {
     "rank_uncertainty_figure": {"mem": 250},
     "appendix_report": {"mem": 280},
     "methodology_report": {"mem": 320},
+    # added with the features of this phase; estimates, not yet measured at the demo scale
+    # (benchmarks/check_requests.py will say how far off they are)
+    "institutions": {"mem": 400, "per_mb": 60, "minutes": 10},
+    "sweep_hdbscan": {"mem": 600, "per_mb": 100, "minutes": 20, "minutes_per_mb": 10},
+    "sweep_summary_hdbscan": {"mem": 300},
+    "sweep_heatmap_hdbscan": {"mem": 320},
+    "briefs": {"mem": 800, "per_mb": 10, "minutes": 20},
+    "explorer": {"mem": 500, "per_mb": 5},
 }
 
 

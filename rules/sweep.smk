@@ -144,7 +144,8 @@ rule sweep_hdbscan:
         "results/benchmarks/sweep/{locspec}/{source}/{first}-{last}/hdbscan_mss~{mss}.tsv"
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=mem_mb_for("sweep_hdbscan"),
+        runtime=runtime_for("sweep_hdbscan"),
     conda:
         ENV
     script:
@@ -172,9 +173,12 @@ rule sweep_summary_hdbscan:
         top_n=config["top_n"],
     log:
         "logs/sweep/summary_{variant}_{source}_hdbscan.log",
+    benchmark:
+        "results/benchmarks/sweep/summary_{variant}_{source}_hdbscan.tsv"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb_for("sweep_summary_hdbscan"),
+        runtime=runtime_for("sweep_summary_hdbscan"),
     conda:
         ENV
     script:
@@ -201,7 +205,12 @@ rule sweep_heatmap_hdbscan:
         axis_labels=["min_samples_share (core density)", "min_cluster_share (cluster weight)"],
     log:
         "logs/figures/sweep_{variant}_{source}_hdbscan.log",
+    benchmark:
+        "results/benchmarks/figures/sweep_{variant}_{source}_hdbscan.tsv"
     threads: 1
+    resources:
+        mem_mb=mem_mb_for("sweep_heatmap_hdbscan"),
+        runtime=runtime_for("sweep_heatmap_hdbscan"),
     conda:
         ENV
     script:
