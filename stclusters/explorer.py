@@ -142,12 +142,15 @@ def explorer_data(
     """
     briefs = briefs or {}
     matches = pair_matches(list(variants))
-    default_b = next((b for a, b in compare if a == variants[0].name), None)
+    names = [v.name for v in variants]
+    # the page opens on the first configured comparison (a, b), else on the first variant
+    pair = next(((a, b) for a, b in compare if a in names and b in names), None)
     return {
         "top_n": int(top_n),
         "sens_top_n": int(sens_top_n or top_n),
         "compare": [list(p) for p in compare],
-        "default_diff": default_b,
+        "default_variant": pair[0] if pair else names[0],
+        "default_diff": pair[1] if pair else None,
         "sources": {s: {"label": SOURCE_LABELS[s], "colour": SOURCE_COLOURS[s]}
                     for s in SOURCE_LABELS},
         "groups": {g: c for g, c in GROUP_COLOURS.items()},

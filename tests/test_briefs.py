@@ -215,7 +215,7 @@ def test_explorer_is_one_offline_file_with_every_variant(written, world):
     assert rows[5]["brief"] is None  # beyond the four briefs written
     assert data["variants"][2]["has_intervals"] is False
     assert {(p["a"], p["b"]) for p in data["pairs"]} == {("v1", "v2"), ("v1", "v3"), ("v2", "v3")}
-    assert data["default_diff"] == "v2"
+    assert (data["default_variant"], data["default_diff"]) == ("v1", "v2")
     assert len(data["basemap"]) > 150
     # the markup in an organisation name (top applicant of Tokyo) never appears raw
     assert NASTY not in text and "\\u003cscript\\u003ealert" in text
@@ -230,8 +230,9 @@ def test_script_json_cannot_close_its_script_block():
 
 
 def test_explorer_max_rank_keeps_the_top(world):
-    data = explorer_data(world["variants"], max_rank=5)
+    data = explorer_data(world["variants"], max_rank=5, compare=[["v3", "v1"]])
     assert all(len(v["rows"]) == 5 for v in data["variants"])
+    assert (data["default_variant"], data["default_diff"]) == ("v3", "v1")
     assert all(v["n_clusters"] == 12 for v in data["variants"])
 
 

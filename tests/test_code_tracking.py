@@ -134,6 +134,14 @@ def _snakemake(workdir: Path, *args: str) -> str:
     return proc.stdout + proc.stderr
 
 
+def directory_outputs(rules_dir: Path) -> re.Pattern:
+    """A pattern matching the outputs that rules declare as ``directory("...")``."""
+    found = re.findall(r'directory\(\s*"([^"]+)"', "".join(
+        p.read_text(encoding="utf-8") for p in sorted(rules_dir.glob("*.smk"))))
+    alts = [re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(f)) for f in found]
+    return re.compile("|".join(f"(?:{a})" for a in alts) or r"(?!)")
+
+
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory) -> Path:
     """A copy of the workflow (tiny config) whose every output exists and is up to date."""
@@ -141,10 +149,14 @@ def scratch(tmp_path_factory) -> Path:
     shutil.copytree(REPO, work, ignore=COPY_IGNORE)
     shutil.copy(REPO / "config" / "test" / "tiny.yaml", work / "config.yaml")
     summary = _snakemake(work, "--summary")
+    folders = directory_outputs(work / "rules")
     for line in summary.splitlines()[1:]:
         name = line.split("\t")[0]
         if name and not name.startswith(("/", "-")) and "\t" in line:
             out = work / name
+            if folders.fullmatch(name):  # a directory() output is a folder
+                out.mkdir(parents=True, exist_ok=True)
+                continue
             out.parent.mkdir(parents=True, exist_ok=True)
             out.touch()
     past = time.time() - 3600

@@ -36,7 +36,8 @@
     return m && m.has(id) ? m.get(id) : null;
   }
 
-  const state = { a: V[0].name, b: null, view: "ranking", sort: { key: "rank", dir: 1 },
+  const state = { a: byName.has(D.default_variant) ? D.default_variant : V[0].name, b: null,
+    view: "ranking", sort: { key: "rank", dir: 1 },
     selected: null, vb: Object.assign({}, FULL) };
 
   /* ------------------------------------------------------------ helpers */
@@ -74,7 +75,8 @@
     [...codes].sort().forEach((k) => $("economy").appendChild(el("option", { value: k }, k)));
     Object.keys(D.groups).forEach((g) => $("region").appendChild(el("option", { value: g }, g)));
     const other = V.find((v) => v.name !== state.a);
-    state.b = D.default_diff || (other ? other.name : state.a);
+    state.b = byName.has(D.default_diff) ? D.default_diff : (other ? other.name : state.a);
+    $("variant").value = state.a;
     $("variantB").value = state.b;
     resetFilters();
     $("footer").textContent = "stclusters rebuild of the GII S&T cluster ranking. Circle "
