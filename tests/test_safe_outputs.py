@@ -26,6 +26,7 @@ from stclusters.io import (
     neutralise_cell,
     neutralise_formulas,
     read_parquet,
+    write_bytes,
     write_csv,
     write_json,
     write_parquet,
@@ -244,7 +245,10 @@ def test_atomic_writers_write_the_same_bytes(tmp_path):
     pd.testing.assert_frame_equal(read_parquet(tmp_path / "1.parquet"), df, check_dtype=False)
     write_json(tmp_path / "s.json", {"b": 1, "a": "é"}, ensure_ascii=False)
     assert (tmp_path / "s.json").read_text(encoding="utf-8") == '{\n  "a": "é",\n  "b": 1\n}\n'
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.parquet", "2.parquet", "s.json"]
+    write_bytes(tmp_path / "b.pdf", b"%PDF-1.4\n")
+    assert (tmp_path / "b.pdf").read_bytes() == b"%PDF-1.4\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.parquet", "2.parquet", "b.pdf",
+                                                          "s.json"]
 
 
 # ------------------------------------------------------------------ stale locks
