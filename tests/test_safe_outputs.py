@@ -33,7 +33,7 @@ from stclusters.io import (
     write_text,
 )
 from stclusters.report import style
-from stclusters.tables import latex_escape, md_escape, to_html, to_latex, to_markdown
+from stclusters.tables import Link, latex_escape, md_escape, to_html, to_latex, to_markdown
 
 HOSTILE = [
     '<img src=x onerror="alert(1)">',
@@ -159,6 +159,21 @@ def test_to_html_escapes_every_cell_and_header():
                for t, a in tags.tags if t in ("th", "td"))
     assert "<th>" in tags.text and "12.35" in tags.text
     assert [x for x in tags.text if x in HOSTILE] == HOSTILE  # each cell reads as written
+
+
+def test_link_cells_link_only_to_relative_or_http_targets():
+    df = pd.DataFrame({"Brief": [Link("brief", "../briefs/001 a(1).html"),
+                                 Link(IMG := HOSTILE[0], "javascript:alert(1)"),
+                                 Link("site", "https://example.org/?a=1&b=<2>"), ""]})
+    tags = parse(to_html(df))
+    links = [dict(a)["href"] for t, a in tags.tags if t == "a"]
+    assert links == ["../briefs/001 a(1).html", "https://example.org/?a=1&b=<2>"]
+    assert IMG in tags.text and "img" not in {t for t, _ in tags.tags}
+    md = to_markdown(df)
+    assert "[brief](../briefs/001%20a%281%29.html)" in md and "javascript" not in md
+    rendered = parse(markdown2html(md))
+    assert [dict(a)["href"] for t, a in rendered.tags if t == "a"][0] == (
+        "../briefs/001%20a%281%29.html")
 
 
 def test_latex_escapes_hostile_text():
