@@ -18,6 +18,7 @@ import html
 import math
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -138,11 +139,41 @@ def md_escape(text: object) -> str:
     return _MD_SCHEME.sub(r"\\:", text)
 
 
+class Link(NamedTuple):
+    """A table cell linking ``text`` to ``href``: a relative path or an http(s) URL (any
+    other scheme, ``javascript:`` included, is shown as the plain text)."""
+
+    text: str
+    href: str
+
+    def safe_href(self) -> str | None:
+        """``href`` when it is relative or http(s), else None."""
+        href = str(self.href)
+        return href if re.match(r"https?://|[^:]*$", href, re.I) else None
+
+
 def _cell(value: object, kind: str) -> str:
     num = _number(value, kind)
     if num is not None:
         return num
+    if isinstance(value, Link):
+        href = value.safe_href()
+        if href is None:
+            return md_escape(value.text)
+        href = href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        return f"[{md_escape(value.text)}]({href.replace('|', '%7C')})"
     return md_escape(value)
+
+
+def _html_cell(value: object, kind: str) -> str:
+    num = _number(value, kind)
+    if num is not None:
+        return html.escape(num)
+    if isinstance(value, Link):
+        href = value.safe_href()
+        text = html.escape(str(value.text))
+        return text if href is None else f'<a href="{html.escape(href)}">{text}</a>'
+    return html.escape(str(value))
 
 
 def _kinds(df: pd.DataFrame) -> list[str]:
@@ -178,7 +209,8 @@ def to_markdown(df: pd.DataFrame) -> str:
 
 def to_html(df: pd.DataFrame) -> str:
     """Render ``df`` as an HTML ``<table>`` with the number formats of :func:`to_markdown`
-    (numeric columns right-aligned); every header and cell is HTML-escaped."""
+    (numeric columns right-aligned); every header and cell is HTML-escaped, and a
+    :class:`Link` cell becomes a link (relative or http(s) targets only)."""
     kinds = _kinds(df)
     align = ["right" if k != "text" else "left" for k in kinds]
     th = "".join(
@@ -189,9 +221,7 @@ def to_html(df: pd.DataFrame) -> str:
     for row in df.itertuples(index=False):
         cells = []
         for v, k, a in zip(row, kinds, align, strict=True):
-            num = _number(v, k)
-            text = html.escape(num if num is not None else str(v))
-            cells.append(f'<td style="text-align: {a}">{text}</td>')
+            cells.append(f'<td style="text-align: {a}">{_html_cell(v, k)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     body = "\n".join(rows)
     return f"<table>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"

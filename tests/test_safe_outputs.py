@@ -26,13 +26,14 @@ from stclusters.io import (
     neutralise_cell,
     neutralise_formulas,
     read_parquet,
+    write_bytes,
     write_csv,
     write_json,
     write_parquet,
     write_text,
 )
 from stclusters.report import style
-from stclusters.tables import latex_escape, md_escape, to_html, to_latex, to_markdown
+from stclusters.tables import Link, latex_escape, md_escape, to_html, to_latex, to_markdown
 
 HOSTILE = [
     '<img src=x onerror="alert(1)">',
@@ -160,6 +161,21 @@ def test_to_html_escapes_every_cell_and_header():
     assert [x for x in tags.text if x in HOSTILE] == HOSTILE  # each cell reads as written
 
 
+def test_link_cells_link_only_to_relative_or_http_targets():
+    df = pd.DataFrame({"Brief": [Link("brief", "../briefs/001 a(1).html"),
+                                 Link(IMG := HOSTILE[0], "javascript:alert(1)"),
+                                 Link("site", "https://example.org/?a=1&b=<2>"), ""]})
+    tags = parse(to_html(df))
+    links = [dict(a)["href"] for t, a in tags.tags if t == "a"]
+    assert links == ["../briefs/001 a(1).html", "https://example.org/?a=1&b=<2>"]
+    assert IMG in tags.text and "img" not in {t for t, _ in tags.tags}
+    md = to_markdown(df)
+    assert "[brief](../briefs/001%20a%281%29.html)" in md and "javascript" not in md
+    rendered = parse(markdown2html(md))
+    assert [dict(a)["href"] for t, a in rendered.tags if t == "a"][0] == (
+        "../briefs/001%20a%281%29.html")
+
+
 def test_latex_escapes_hostile_text():
     assert latex_escape("\\input{/etc/passwd}") == "\\textbackslash{}input\\{/etc/passwd\\}"
     assert latex_escape("$\\frac{1}{2}$") == "\\$\\textbackslash{}frac\\{1\\}\\{2\\}\\$"
@@ -244,7 +260,10 @@ def test_atomic_writers_write_the_same_bytes(tmp_path):
     pd.testing.assert_frame_equal(read_parquet(tmp_path / "1.parquet"), df, check_dtype=False)
     write_json(tmp_path / "s.json", {"b": 1, "a": "é"}, ensure_ascii=False)
     assert (tmp_path / "s.json").read_text(encoding="utf-8") == '{\n  "a": "é",\n  "b": 1\n}\n'
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.parquet", "2.parquet", "s.json"]
+    write_bytes(tmp_path / "b.pdf", b"%PDF-1.4\n")
+    assert (tmp_path / "b.pdf").read_bytes() == b"%PDF-1.4\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.parquet", "2.parquet", "b.pdf",
+                                                          "s.json"]
 
 
 # ------------------------------------------------------------------ stale locks

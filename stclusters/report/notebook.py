@@ -42,6 +42,12 @@ class Kit:
         return tables.md_escape(text)
 
     @staticmethod
+    def link(text: object, href: object) -> tables.Link:
+        """A table cell linking ``text`` to ``href`` (relative or http(s)), for
+        :meth:`show_table`."""
+        return tables.Link(str(text), str(href))
+
+    @staticmethod
     def code(text: object) -> str:
         """``text`` as an inline code span (paths); escaped text when it holds a backtick."""
         text = str(text)

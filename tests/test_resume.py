@@ -1,0 +1,118 @@
+"""A run killed outright (SIGKILL to Snakemake and its jobs) resumes with the usual
+command and ends with the same bytes as a run never interrupted (issue 10, item 5).
+
+The tiny scenario (config/test/tiny.yaml) with the sweep and the sensitivity stage off and
+a coarse population grid, to the rankings of two variants: the run is killed while the
+geocode job is running, then rerun as ``make run`` does it (``python -m
+stclusters.runlock``, then plain ``snakemake``; the workflow profile supplies
+``rerun-incomplete``), and every output is compared with an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = yaml.safe_load((REPO / "config" / "test" / "tiny.yaml").read_text(encoding="utf-8"))
+CONFIG = {
+    **TINY,
+    "sweep": {**TINY["sweep"], "enabled": False},
+    "sensitivity": {**TINY["sensitivity"], "enabled": False},
+    "intensity": {"res_deg": 0.1},
+}
+TARGETS = ["results/ranking/gii2024/clusters.csv", "results/ranking/gii2025/clusters.csv"]
+
+# three runs of the tiny scenario to its rankings: minutes
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups"),
+]
+
+
+def command(workdir: Path) -> tuple[list[str], dict]:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--cores", "2", *TARGETS]
+    return cmd, env
+
+
+def workdir_with_config(root: Path, name: str) -> Path:
+    wd = root / name
+    wd.mkdir()
+    (wd / "config.yaml").write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
+    return wd
+
+
+def snakemake(workdir: Path) -> subprocess.CompletedProcess:
+    cmd, env = command(workdir)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+
+
+def kill_during_geocode(workdir: Path) -> None:
+    """Start the run in its own process group; SIGKILL the whole group a few seconds after
+    the geocode job has started (its log says so)."""
+    cmd, env = command(workdir)
+    with open(workdir / "killed.out", "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+        log = workdir / "logs" / "geocode.log"
+        deadline = time.monotonic() + 1500
+        try:
+            while not (log.is_file() and "start" in log.read_text(encoding="utf-8")):
+                assert proc.poll() is None, (workdir / "killed.out").read_text()[-3000:]
+                assert time.monotonic() < deadline, "geocode never started"
+                time.sleep(0.2)
+            time.sleep(2.0)
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def digests(workdir: Path) -> dict[str, str]:
+    """md5 of every file under results/ (timings under results/benchmarks/ left out)."""
+    root = workdir / "results"
+    return {
+        str(p.relative_to(root)): hashlib.md5(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] != "benchmarks"
+    }
+
+
+def test_killed_run_resumes_to_identical_outputs(tmp_path):
+    killed = workdir_with_config(tmp_path, "killed")
+    kill_during_geocode(killed)
+    # the kill hit a running job: its outputs are missing and marked incomplete
+    assert not (killed / "results" / "geocode" / "records.parquet").exists()
+    assert any((killed / ".snakemake" / "incomplete").iterdir())
+    assert any((killed / ".snakemake" / "locks").iterdir())
+
+    # plain snakemake refuses the directory a killed run left locked ...
+    proc = snakemake(killed)
+    assert proc.returncode != 0 and "--unlock" in proc.stdout + proc.stderr
+    # ... `make run` first clears the stale lock (no snakemake runs there), then reruns;
+    # the profile's rerun-incomplete makes the rerun take the interrupted job up again
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    unlock = subprocess.run([sys.executable, "-m", "stclusters.runlock", str(killed)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert unlock.returncode == 0 and "removed" in unlock.stderr
+    proc = snakemake(killed)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    assert "IncompleteFilesException" not in proc.stdout + proc.stderr
+    assert not list((killed / "results").rglob(".*.tmp-*"))  # no temporary left behind
+
+    clean = workdir_with_config(tmp_path, "clean")
+    proc = snakemake(clean)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    resumed, reference = digests(killed), digests(clean)
+    assert set(TARGET.removeprefix("results/") for TARGET in TARGETS) <= set(reference)
+    assert resumed == reference
