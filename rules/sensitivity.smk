@@ -5,7 +5,7 @@
 # from cached cluster_source jobs.
 from dataclasses import asdict
 
-from stclusters.sensitivity import countings_for, settings_from_config, stage_inputs, stage_variant
+from stclusters.sensitivity.config import countings_for, settings_from_config, stage_inputs, stage_variant
 
 SENS = config["sensitivity"]
 SENS_SETTINGS = asdict(settings_from_config(config))

@@ -5,7 +5,7 @@
 # HDBSCAN likewise on a min_samples_share x min_cluster_share grid: one job per (source,
 # min_samples_share), whose hierarchy serves every min_cluster_share
 # (stclusters.cluster.hdbscan_sweep).
-from stclusters.sweep import (
+from stclusters.sweep_paths import (
     eps_outputs,
     hdbscan_point_labels_path,
     min_samples_outputs,

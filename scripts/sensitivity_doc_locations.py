@@ -4,7 +4,7 @@ import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
 from stclusters.io import read_parquet, write_parquet
 from stclusters.logs import logged_step
-from stclusters.sensitivity import doc_locations
+from stclusters.sensitivity.documents import doc_locations
 
 wc = snakemake.wildcards
 with logged_step(snakemake.log[0], f"document locations {wc.counting} {wc.round_deg}") as log:

@@ -8,7 +8,10 @@ import numpy as np
 from stclusters.io import read_parquet, write_csv, write_json, write_parquet
 from stclusters.locations import window_sum
 from stclusters.logs import logged_step
-from stclusters.sensitivity import Engine, Point, Settings, sensitivity, source_data
+from stclusters.sensitivity.documents import source_data
+from stclusters.sensitivity.engine import Engine
+from stclusters.sensitivity.runs import Point, Settings
+from stclusters.sensitivity.stage import sensitivity
 
 inp = snakemake.input
 full = snakemake.params.variant  # resolved, VC included (for the vc component)

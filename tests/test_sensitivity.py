@@ -17,19 +17,13 @@ from stclusters.cluster import dbscan
 from stclusters.geo import EARTH_RADIUS_KM
 from stclusters.locations import build_locations, window_sum
 from stclusters.merge import build_st_clusters
-from stclusters.sensitivity import (
-    Engine,
-    NominalMismatchError,
-    Point,
-    Settings,
-    doc_locations,
-    match_ranks,
-    sensitivity,
-    source_data,
-    stage_inputs,
-    weight_vectors,
-    weighted_quantiles,
-)
+from stclusters.sensitivity.components import weight_vectors
+from stclusters.sensitivity.config import stage_inputs
+from stclusters.sensitivity.documents import doc_locations, source_data
+from stclusters.sensitivity.engine import Engine
+from stclusters.sensitivity.ranks import match_ranks, weighted_quantiles
+from stclusters.sensitivity.runs import Point, Settings
+from stclusters.sensitivity.stage import NominalMismatchError, sensitivity
 
 REPO = Path(__file__).resolve().parents[1]
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180

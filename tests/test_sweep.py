@@ -9,13 +9,12 @@ import pytest
 from stclusters.report.charts import sweep_heatmap
 from stclusters.sweep import (
     cluster_ranks,
-    hdbscan_point_labels_path,
     hdbscan_sweep_summary,
     match_to,
-    min_samples_outputs,
     point_metrics,
     sweep_summary,
 )
+from stclusters.sweep_paths import hdbscan_point_labels_path, min_samples_outputs
 
 W = np.array([5.0, 5.0, 3.0, 3.0, 1.0, 1.0, 2.0])  # total 20
 BASE = np.array([0, 0, 1, 1, 2, 2, -1])  # clusters of weight 10, 6, 2; 2 in noise

@@ -30,56 +30,8 @@ Adding a component: name it in :data:`~.runs.COMPONENTS` and its factor in
 :data:`~.components.RUNNERS`; map the factor's uniform to a run in
 :func:`.sobol.design_run`; give it its settings in :class:`~.runs.Settings`,
 :func:`~.config.settings_from_config`, config.yaml and schemas/config.schema.yaml.
+
+Import from the modules, not from the package: this file imports nothing, so that
+rules/sensitivity.smk can load :mod:`.config` (pure Python) while Snakemake parses the
+workflow without numpy, pandas, numba or SALib; every SLURM job parses the workflow again.
 """
-
-from stclusters.sensitivity.components import RUNNERS, weight_vectors
-from stclusters.sensitivity.config import (
-    countings_for,
-    settings_from_config,
-    stage_inputs,
-    stage_variant,
-    variant_for,
-)
-from stclusters.sensitivity.documents import SourceData, doc_locations, source_data
-from stclusters.sensitivity.engine import Engine
-from stclusters.sensitivity.ranks import match_ranks, weighted_quantiles
-from stclusters.sensitivity.runs import (
-    COMPONENTS,
-    FACTORS,
-    SOURCE_CODES,
-    Point,
-    Run,
-    Settings,
-)
-from stclusters.sensitivity.score import cluster_shares, first_index, rank_clusters
-from stclusters.sensitivity.sobol import INDEX_COLUMNS
-from stclusters.sensitivity.stage import NominalMismatchError, check_nominal, sensitivity
-
-__all__ = [
-    "COMPONENTS",
-    "FACTORS",
-    "INDEX_COLUMNS",
-    "RUNNERS",
-    "SOURCE_CODES",
-    "Engine",
-    "NominalMismatchError",
-    "Point",
-    "Run",
-    "Settings",
-    "SourceData",
-    "check_nominal",
-    "cluster_shares",
-    "countings_for",
-    "doc_locations",
-    "first_index",
-    "match_ranks",
-    "rank_clusters",
-    "sensitivity",
-    "settings_from_config",
-    "source_data",
-    "stage_inputs",
-    "stage_variant",
-    "variant_for",
-    "weight_vectors",
-    "weighted_quantiles",
-]
