@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -54,13 +54,9 @@ def imported_names(path: Path, importer: str = "") -> set[str]:
     ``a`` and ``a.b`` (``b`` may be a submodule); relative imports resolved against
     ``importer`` (the file's own dotted module name, empty for scripts)."""
     tree = ast.parse(_source_text(path), filename=str(path))
-    # imports under `if TYPE_CHECKING:` never run
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            node.body = []
     names: set[str] = set()
     is_package = path.name == "__init__.py"
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -72,6 +68,20 @@ def imported_names(path: Path, importer: str = "") -> set[str]:
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of a block and of the blocks nested in it (functions, classes,
+    if/try/with/loops, match cases), without descending into expressions: imports are
+    statements. The body of ``if TYPE_CHECKING:`` is left out (it never runs)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            if field == "body" and isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield from _statements(block)
 
 
 @cache
