@@ -7,9 +7,11 @@ rule extract:
         records="results/extract/records.parquet",
         rejects="results/extract/rejects.parquet",
         accounting="results/extract/accounting.csv",
+        lines="results/extract/lines.csv",
     params:
         inputs=extract_inputs(),
         on_bad_row=config["on_bad_row"],
+        max_weight=config["max_weight"],
     log:
         "logs/extract.log",
     benchmark:
@@ -21,3 +23,25 @@ rule extract:
         ENV
     script:
         "../scripts/extract.py"
+
+
+rule check_data:
+    """The records against the variants: each has a source in the data and rows in its
+    windows (else the run stops here, before geocoding); notes for empty sources."""
+    input:
+        "results/extract/records.parquet",
+        code=package_code("check_data"),
+    output:
+        "results/extract/data_checks.txt",
+    params:
+        variants={v: {"sources": list(VARIANT[v]["sources"]), "windows": VARIANT[v]["windows"]}
+                  for v in VARIANTS},
+    log:
+        "logs/check_data.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    conda:
+        ENV
+    script:
+        "../scripts/check_data.py"

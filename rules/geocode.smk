@@ -24,6 +24,8 @@ rule geocode:
         records="results/extract/records.parquet",
         places="results/gazetteer/places.parquet",
         names="results/gazetteer/names.parquet",
+        # runs first; ancient: a rerun of the check (variants changed) reruns no geocoding
+        checked=ancient("results/extract/data_checks.txt"),
         code=package_code("geocode"),
     output:
         placed="results/geocode/records.parquet",

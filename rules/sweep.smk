@@ -8,15 +8,6 @@ SWEEP = config["sweep"]
 SWEEP_MS = [float(m) for m in SWEEP["dbscan"]["min_share"]]
 SWEEP_POINTS = [(float(e), m) for e in SWEEP["dbscan"]["eps_km"] for m in SWEEP_MS]
 
-if SWEEP["enabled"]:
-    if SWEEP["variant"] not in VARIANT:
-        raise ValueError(
-            f"sweep.variant {SWEEP['variant']!r} is not a variant; defined: {', '.join(VARIANTS)}"
-        )
-    _missing = set(SWEEP["sources"]) - set(VARIANT[SWEEP["variant"]]["sources"])
-    if _missing:
-        raise ValueError(f"sweep.sources {sorted(_missing)} not in variant {SWEEP['variant']}")
-
 
 rule sweep_eps:
     """DBSCAN labels of one source at one eps for every min_share of the sweep grid."""

@@ -158,21 +158,50 @@ def extract(
     return records, rejects, accounting
 
 
-def check_variant_sources(records: pd.DataFrame, variants: Mapping[str, Iterable[str]]
-                          ) -> list[str]:
-    """Raise :class:`ExtractError` for a variant none of whose sources is in
-    ``records``; returns notes for variants missing some of their sources."""
-    found = sorted(set(records["source"].dropna().unique()))
+def _years(records: pd.DataFrame) -> dict[str, str]:
+    """The span of years of each source's records, as text (``2017-2023``)."""
+    span = records.groupby("source", observed=True)["year"].agg(["min", "max"])
+    return {str(s): f"{int(r['min'])}-{int(r['max'])}" for s, r in span.iterrows()}
+
+
+def check_data(records: pd.DataFrame, variants: Mapping[str, Mapping[str, Any]]
+               ) -> list[str]:
+    """Check the usable records against the variants before any further work.
+
+    ``variants``: name -> ``{"sources": [...], "windows": {source: {"current": [first,
+    last], ...}}}`` (as :func:`stclusters.variants.resolve_variant` gives them). Raises
+    :class:`ExtractError` for a variant none of whose sources is in the data, or whose
+    current windows hold no record at all; returns notes (for the log) for a variant
+    missing some of its sources, or with a source whose current window is empty: that
+    source then has no cluster, and the variant is ranked on the others.
+    """
+    found = _years(records)
     notes = []
-    for name, sources in variants.items():
-        wanted = list(sources)
+    for name, spec in variants.items():
+        wanted = list(spec["sources"])
         have = [s for s in wanted if s in found]
         if not have:
             raise ExtractError(
                 f"variant {name} ranks {', '.join(wanted)} but the data hold no usable row "
                 f"of any of them; sources found: {', '.join(found) or 'none'}")
-        if len(have) < len(wanted):
-            missing = [s for s in wanted if s not in found]
-            notes.append(f"variant {name}: no usable row of {', '.join(missing)} in the "
-                         f"data; it is ranked on {', '.join(have)} alone")
+        in_window = {}
+        for s in have:
+            first, last = spec["windows"][s]["current"]
+            in_window[s] = int(records["year"][records["source"] == s].between(first, last)
+                               .sum())
+        windows = ", ".join(f"{s} {'-'.join(map(str, spec['windows'][s]['current']))}"
+                            for s in have)
+        if not any(in_window.values()):
+            raise ExtractError(
+                f"variant {name}: no usable row in its current windows ({windows}); the "
+                f"data's years: {', '.join(f'{s} {found[s]}' for s in have)}")
+        for s in wanted:
+            if s not in found:
+                notes.append(f"variant {name}: no usable {s} row in the data; {s} has no "
+                             f"cluster and the variant is ranked on the other sources")
+            elif not in_window[s]:
+                first, last = spec["windows"][s]["current"]
+                notes.append(f"variant {name}: no usable {s} row in its current window "
+                             f"{first}-{last} (the data's {s} years: {found[s]}); {s} has "
+                             f"no cluster")
     return notes
