@@ -17,9 +17,9 @@ city [postal code], [state,] country" with a department drawn from 40. The works
 their authorships from 50,000 seeded lists, a third of the strings carrying a street
 number of the work's own, so that about a third of the affiliation strings read are
 distinct. Everything is seeded. It prints a Markdown row for docs/benchmarks.md:
-``| works | authorships | rows | file MB (gz) | JSON MB | read s | CPU s | works/s |
-peak RSS MB | load |`` (wall and CPU seconds of the read; the load average of the
-machine, which other jobs share, when it ended).
+``| works | workers | authorships | rows | file MB (gz) | JSON MB | read s | CPU s |
+works/s | peak RSS MB | load |`` (wall seconds of the read, CPU seconds of this
+process, the load average of the machine, which other jobs share, when it ended).
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--works", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=20261130)
+    ap.add_argument("--workers", type=int, default=1, help="processes parsing the works")
     ap.add_argument("--out", type=Path, default=Path("/tmp/stclusters_bench_openalex.jsonl.gz"))
     args = ap.parse_args()
     meta = args.out.with_suffix(".meta.json")
@@ -178,11 +179,11 @@ def main() -> None:
     from stclusters.extract import read_openalex
 
     t0, c0 = time.perf_counter(), time.process_time()
-    frame, bad = read_openalex(args.out, "pub")
+    frame, bad = read_openalex(args.out, "pub", workers=args.workers)
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gz_mb = args.out.stat().st_size / 1e6
-    print(f"| {args.works:,} | {info['authorships']:,} | {len(frame):,} | {gz_mb:,.0f} | "
+    print(f"| {args.works:,} | {args.workers} | {info['authorships']:,} | {len(frame):,} | {gz_mb:,.0f} | "
           f"{info['json_bytes'] / 1e6:,.0f} | {secs:.1f} | {cpu:.1f} | "
           f"{args.works / secs:,.0f} | {rss:,.0f} | {os.getloadavg()[0]:.1f} |")
     assert len(bad) == 0, bad.head()

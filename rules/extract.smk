@@ -16,7 +16,8 @@ rule extract:
         "logs/extract.log",
     benchmark:
         "results/benchmarks/extract.tsv"
-    threads: 1
+    # OpenAlex works are parsed by several processes; other inputs by one
+    threads: 4 if any(e.get("format") == "openalex" for e in extract_inputs()) else 1
     resources:
         mem_mb=8000,
     conda:

@@ -11,6 +11,7 @@ with logged_step(snakemake.log[0], "extract") as log:
         snakemake.params.inputs,
         on_bad_row=snakemake.params.on_bad_row,
         max_weight=snakemake.params.max_weight,
+        workers=snakemake.threads,
     )
     write_parquet(records, snakemake.output.records)
     write_parquet(rejects, snakemake.output.rejects)

@@ -568,3 +568,14 @@ def test_openalex_real_works():
     assert len(bad) == 0 and frame["doc_id"].nunique() == 2
     assert frame.attrs[LINES_ATTR]["lines"] == 2
     assert set(frame["country"].dropna()) >= {"US"}
+
+
+def test_openalex_parallel_read_is_the_serial_one(openalex_file, monkeypatch):
+    from stclusters.extract.readers import openalex
+
+    monkeypatch.setattr(openalex, "_CHUNK_LINES", 2)  # three chunks, in flight at once
+    serial, bad1 = read_openalex(openalex_file, "pub")
+    parallel, bad2 = read_openalex(openalex_file, "pub", workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+    pd.testing.assert_frame_equal(bad1, bad2)
+    assert serial.attrs == parallel.attrs and serial.attrs[LINES_ATTR]["lines"] == 5

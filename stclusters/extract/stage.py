@@ -61,13 +61,13 @@ def _line_row(path: str, fmt: str, lines: Mapping[str, Any], rows_in: int
 
 
 def _extract_one(
-    entry: Mapping[str, Any], on_bad_row: str, max_weight: float
+    entry: Mapping[str, Any], on_bad_row: str, max_weight: float, workers: int = 1
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, object]]:
     """``(records, rejects, line row)`` of one input entry; either frame None when
     there are none."""
     path = str(entry["path"])
     fmt, source = entry.get("format"), entry.get("source")
-    raw, bad = read_extract_with_bad(path, fmt, source, entry.get("encoding"))
+    raw, bad = read_extract_with_bad(path, fmt, source, entry.get("encoding"), workers)
     lines = dict(raw.attrs.get(LINES_ATTR) or {})
     if ROW_COLUMN not in raw.columns:
         raw[ROW_COLUMN] = np.arange(1, len(raw) + 1, dtype=np.int64)
@@ -108,13 +108,15 @@ def extract_with_lines(
     counting: str = "fractional",
     on_bad_row: str = "reject",
     max_weight: float = MAX_WEIGHT,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`extract`, plus the per-file line accounting (:data:`LINE_COLUMNS`): the
     physical lines of each file against the rows read from them (used or rejected),
-    blank lines and lines inside multi-line quoted fields."""
+    blank lines and lines inside multi-line quoted fields. ``workers``: processes for the
+    readers that parse in parallel (OpenAlex)."""
     recs, rejs, line_rows = [], [], []
     for entry in inputs:
-        rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight)
+        rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight, workers)
         line_rows.append(line_row)
         if rec is not None:
             recs.append(rec)

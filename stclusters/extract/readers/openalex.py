@@ -15,8 +15,11 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import multiprocessing
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +39,7 @@ from stclusters.extract.contract import (
 from stclusters.extract.readers._common import BadRow, bad_frame
 
 _BUFFER = 1 << 22  # bytes read at a time
-_CHUNK_ROWS = 1 << 18  # rows gathered before they are packed into a table
+_CHUNK_LINES = 4096  # lines (works) parsed as one chunk
 
 _US_CA_AU_CODE = re.compile(r"^([A-Za-z]{2,3})(?:\s+(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?"
                             r"\d[A-Za-z]\d|\d{4}))?$")
@@ -311,39 +314,84 @@ def _frame(tables: list[pa.Table]) -> pd.DataFrame:
     return table.select([*CONTRACT_COLUMNS, ROW_COLUMN]).to_pandas()
 
 
-def read_openalex(path: str | Path, source: str, encoding: str | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _parse_chunk(job: tuple[int, list[bytes], str, str]
+                 ) -> tuple[pa.Table | None, list[BadRow], int, int]:
+    """``(rows as a table, bad lines, blank lines, lines)`` of consecutive lines from
+    ``first`` on."""
+    first, lines, source, enc = job
+    rows: list[tuple] = []
+    bad: list[BadRow] = []
+    blank = 0
+    for i, line in enumerate(lines):
+        if line.isspace() or not line:
+            blank += 1
+            continue
+        got, why = _line_rows(first + i, line, source, enc)
+        rows.extend(got)
+        if why is not None:
+            bad.append(why)
+    return (_chunk_table(rows) if rows else None), bad, blank, len(lines)
+
+
+def _chunks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
+    """``(number of the first line, lines)`` in chunks of :data:`_CHUNK_LINES`."""
+    buf: list[bytes] = []
+    first = 1
+    for no, line in _open_lines(path):
+        if not buf:
+            first = no
+        buf.append(line)
+        if len(buf) == _CHUNK_LINES:
+            yield first, buf
+            buf = []
+    if buf:
+        yield first, buf
+
+
+def _parsed(path: Path, source: str, enc: str, workers: int
+            ) -> Iterator[tuple[pa.Table | None, list[BadRow], int, int]]:
+    """The parsed chunks of a file, in file order: in this process, or in ``workers``
+    processes (forked; a few chunks in flight, so memory stays bounded)."""
+    jobs = ((first, lines, source, enc) for first, lines in _chunks(path))
+    if workers <= 1:
+        yield from map(_parse_chunk, jobs)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(pool.submit(_parse_chunk, job))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def read_openalex(path: str | Path, source: str, encoding: str | None = None,
+                  workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Author-institution rows of OpenAlex works in JSON lines (see module docstring).
 
     Bad lines: ``bad_json`` (does not parse, or is not a JSON object), ``bad_encoding``
     (not UTF-8, or not ``encoding`` when one is given), ``no_authorships`` (a work
     without any authorship). Blank lines are skipped and counted. A file where no line
     parses stops with an ExtractError. ``.gz`` files are decompressed as they are read;
-    lines are parsed with orjson.
+    lines are parsed with orjson, in chunks of lines, by ``workers`` processes when more
+    than one (same result, in the same order).
     """
     path = Path(path)
     check_file(path)
     enc = codecs.lookup(encoding).name if encoding else "utf-8"
     tables: list[pa.Table] = []
-    rows: list[tuple] = []
     bad: list[BadRow] = []
-    n_lines = n_blank = 0
-    for line_no, line in _open_lines(path):
-        n_lines = line_no
-        if not line.strip():
-            n_blank += 1
-            continue
-        got, why = _line_rows(line_no, line, source, enc)
-        rows.extend(got)
-        if why is not None:
-            bad.append(why)
-        if len(rows) >= _CHUNK_ROWS:
-            tables.append(_chunk_table(rows))
-            rows = []
+    n_blank = n_lines = 0
+    for table, chunk_bad, blank, n in _parsed(path, source, enc, workers):
+        if table is not None:
+            tables.append(table)
+        bad.extend(chunk_bad)
+        n_blank += blank
+        n_lines += n
     if n_lines == n_blank:
         raise ExtractError(f"{path}: file is empty")
-    if rows:
-        tables.append(_chunk_table(rows))
     if not tables:
         reasons = sorted({b[1] for b in bad})
         raise ExtractError(f"{path}: no usable OpenAlex work in {n_lines - n_blank} line(s) "
