@@ -213,46 +213,78 @@ def _open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         raise ExtractError(f"{path}: cannot be read: {exc}") from exc
 
 
-def _raw_by_institution(au: dict) -> tuple[list[str], dict[str, str]]:
-    """An authorship's raw affiliation strings, and the one given for each institution."""
+def _raw_for(au: dict, inst_id: str | None) -> str | None:
+    """The raw affiliation string an authorship gives for an institution: the first
+    ``affiliations`` entry naming its id, else None."""
+    for aff in au.get("affiliations") or ():
+        if isinstance(aff, dict) and inst_id in (aff.get("institution_ids") or ()):
+            raw = aff.get("raw_affiliation_string")
+            if raw:
+                return raw
+    return None
+
+
+def _author_rows(au: dict, head: tuple, tail: int, append) -> None:
+    """Append the rows of one authorship: ``head`` + place + country + organization +
+    ``tail`` (the line number)."""
     raws = [r for r in (au.get("raw_affiliation_strings") or ()) if isinstance(r, str)]
-    by_inst: dict[str, str] = {}
-    affs = au.get("affiliations")
-    if affs:
-        for aff in affs:
-            if isinstance(aff, dict) and aff.get("raw_affiliation_string"):
-                for iid in aff.get("institution_ids") or ():
-                    by_inst.setdefault(iid, aff["raw_affiliation_string"])
-    return raws, by_inst
+    insts = [i for i in (au.get("institutions") or ()) if isinstance(i, dict)]
+    if not insts:
+        countries = [c for c in (au.get("countries") or ()) if isinstance(c, str)]
+        country = countries[0] if countries else None
+        append((*head, *_place(raws[0] if raws else None, country), country, None, tail))
+        return
+    same = len(raws) == len(insts)
+    has_affs = bool(au.get("affiliations"))
+    for k, inst in enumerate(insts):
+        country = inst.get("country_code")
+        raw = _raw_for(au, inst.get("id") or "") if has_affs else None
+        if raw is None and raws:
+            raw = raws[k] if same else raws[0]
+        append((*head, *_place(raw, country), country, inst.get("display_name"), tail))
 
 
 def _work_rows(work: dict, line_no: int, source: str) -> list[tuple]:
     """One row per author-institution of a work (per author without institution)."""
-    doc_id = work.get("id")
-    year = work.get("publication_year")
-    rows = []
-    append = rows.append
+    head = (source, work.get("id"), work.get("publication_year"))
+    rows: list[tuple] = []
     for au in work.get("authorships") or ():
-        if not isinstance(au, dict):
-            continue
-        raws, by_inst = _raw_by_institution(au)
-        insts = [i for i in (au.get("institutions") or ()) if isinstance(i, dict)]
-        if insts:
-            same = len(raws) == len(insts)
-            for k, inst in enumerate(insts):
-                country = inst.get("country_code")
-                raw = by_inst.get(inst.get("id") or "") if by_inst else None
-                if raw is None and raws:
-                    raw = raws[k] if same else raws[0]
-                city, region, postal = _place(raw, country)
-                append((source, doc_id, year, city, region, postal, country,
-                        inst.get("display_name"), line_no))
-        else:
-            countries = [c for c in (au.get("countries") or ()) if isinstance(c, str)]
-            country = countries[0] if countries else None
-            city, region, postal = _place(raws[0] if raws else None, country)
-            append((source, doc_id, year, city, region, postal, country, None, line_no))
+        if isinstance(au, dict):
+            _author_rows(au, head, line_no, rows.append)
     return rows
+
+
+# top-level keys that follow ``authorships`` in OpenAlex records (snapshot and API order)
+_AFTER_AUTHORSHIPS = re.compile(
+    rb'\]\s*,\s*"(?:institution_assertions|countries_distinct_count|institutions_distinct_count'
+    rb'|corresponding_author_ids|corresponding_institution_ids|host_venue|apc_list|apc_paid'
+    rb'|fwci|has_fulltext|cited_by_count|biblio|is_retracted|is_paratext|primary_topic'
+    rb'|topics|keywords|concepts|mesh|locations_count|locations|best_oa_location'
+    rb'|referenced_works|related_works|abstract_inverted_index|counts_by_year)"\s*:')
+
+
+def _load_work(data: bytes) -> object:
+    """The JSON of a work, parsed only up to the end of its authorships when it can be.
+
+    OpenAlex records put ``id``, ``publication_year`` and ``authorships`` before the
+    bulk (locations, concepts, referenced works, the abstract): the text is cut where
+    the next known top-level key follows the authorships array, and parsed only when
+    that gives a valid object holding all three; otherwise (or for any other key order)
+    the whole line is parsed. A wrong cut can never give a valid object: it would leave
+    a string or a bracket open.
+    """
+    start = data.find(b'"authorships"')
+    if start > 0:
+        m = _AFTER_AUTHORSHIPS.search(data, start)
+        if m is not None:
+            try:
+                head = orjson.loads(data[:m.start() + 1] + b"}")
+            except orjson.JSONDecodeError:
+                head = None
+            if (isinstance(head, dict) and "id" in head and "publication_year" in head
+                    and isinstance(head.get("authorships"), list)):
+                return head
+    return orjson.loads(data)
 
 
 def _line_rows(line_no: int, line: bytes, source: str, encoding: str
@@ -260,7 +292,7 @@ def _line_rows(line_no: int, line: bytes, source: str, encoding: str
     """The rows of one JSON line, or the reason it gives none."""
     try:
         data = line if encoding == "utf-8" else line.decode(encoding).encode("utf-8")
-        work = orjson.loads(data)
+        work = _load_work(data)
     except UnicodeDecodeError as exc:
         return [], (line_no, "bad_encoding", f"not valid {encoding} ({exc.reason})",
                     line.decode("utf-8", "replace"))
