@@ -573,9 +573,23 @@ def test_openalex_real_works():
 def test_openalex_parallel_read_is_the_serial_one(openalex_file, monkeypatch):
     from stclusters.extract.readers import openalex
 
-    monkeypatch.setattr(openalex, "_CHUNK_LINES", 2)  # three chunks, in flight at once
+    monkeypatch.setattr(openalex, "_READ_BYTES", 300)  # several chunks in flight at once
     serial, bad1 = read_openalex(openalex_file, "pub")
     parallel, bad2 = read_openalex(openalex_file, "pub", workers=2)
     pd.testing.assert_frame_equal(serial, parallel)
     pd.testing.assert_frame_equal(bad1, bad2)
     assert serial.attrs == parallel.attrs and serial.attrs[LINES_ATTR]["lines"] == 5
+
+
+def test_openalex_multi_member_and_truncated_gzip(openalex_file, tmp_path):
+    data = openalex_file.read_bytes()
+    half = data.index(b"\n", len(data) // 2) + 1
+    two = tmp_path / "two.jsonl.gz"
+    two.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
+    one, _ = read_openalex(openalex_file, "pub")
+    pd.testing.assert_frame_equal(read_openalex(two, "pub")[0], one)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(data)[:-12])
+    with pytest.raises(ExtractError, match=r"cut\.jsonl\.gz: cannot be read: compressed file "
+                                           r"ended"):
+        read_openalex(cut, "pub")

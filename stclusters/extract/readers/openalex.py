@@ -13,10 +13,9 @@ carries a US/Canadian/Australian state code or a postal code.
 from __future__ import annotations
 
 import codecs
-import gzip
-import io
 import multiprocessing
 import re
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -38,8 +37,7 @@ from stclusters.extract.contract import (
 )
 from stclusters.extract.readers._common import BadRow, bad_frame
 
-_BUFFER = 1 << 22  # bytes read at a time
-_CHUNK_LINES = 4096  # lines (works) parsed as one chunk
+_READ_BYTES = 1 << 20  # compressed bytes read at a time (a block of lines to parse)
 
 _US_CA_AU_CODE = re.compile(r"^([A-Za-z]{2,3})(?:\s+(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?"
                             r"\d[A-Za-z]\d|\d{4}))?$")
@@ -197,22 +195,6 @@ def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
     return got if got is not None else (None, None, None)  # whole string: never None
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
-    """A buffered binary stream of a plain or gzip file."""
-    if path.name.lower().endswith(".gz"):
-        return io.BufferedReader(gzip.GzipFile(path, "rb"), buffer_size=_BUFFER)
-    return open(path, "rb", buffering=_BUFFER)
-
-
-def _open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` of a JSON-lines file, streamed (``.gz`` decompressed)."""
-    try:
-        with _open_binary(path) as fh:
-            yield from enumerate(fh, start=1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise ExtractError(f"{path}: cannot be read: {exc}") from exc
-
-
 def _raw_for(au: dict, inst_id: str | None) -> str | None:
     """The raw affiliation string an authorship gives for an institution: the first
     ``affiliations`` entry naming its id, else None."""
@@ -346,16 +328,19 @@ def _frame(tables: list[pa.Table]) -> pd.DataFrame:
     return table.select([*CONTRACT_COLUMNS, ROW_COLUMN]).to_pandas()
 
 
-def _parse_chunk(job: tuple[int, list[bytes], str, str]
+def _parse_chunk(job: tuple[int, bytes, str, str]
                  ) -> tuple[pa.Table | None, list[BadRow], int, int]:
-    """``(rows as a table, bad lines, blank lines, lines)`` of consecutive lines from
-    ``first`` on."""
-    first, lines, source, enc = job
+    """``(rows as a table, bad lines, blank lines, lines)`` of a block of whole lines,
+    the first being line ``first``."""
+    first, block, source, enc = job
+    lines = block.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the block ends with a line end
     rows: list[tuple] = []
     bad: list[BadRow] = []
     blank = 0
     for i, line in enumerate(lines):
-        if line.isspace() or not line:
+        if not line or line.isspace():
             blank += 1
             continue
         got, why = _line_rows(first + i, line, source, enc)
@@ -365,26 +350,55 @@ def _parse_chunk(job: tuple[int, list[bytes], str, str]
     return (_chunk_table(rows) if rows else None), bad, blank, len(lines)
 
 
-def _chunks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
-    """``(number of the first line, lines)`` in chunks of :data:`_CHUNK_LINES`."""
-    buf: list[bytes] = []
+def _decompressed(path: Path) -> Iterator[bytes]:
+    """The bytes of a plain or gzip file (every member of a multi-member one), in blocks.
+    zlib checks each member's CRC and length; a truncated file raises EOFError."""
+    with open(path, "rb") as fh:
+        if not path.name.lower().endswith(".gz"):
+            while raw := fh.read(_READ_BYTES):
+                yield raw
+            return
+        dec = zlib.decompressobj(wbits=31)
+        started = False
+        while raw := fh.read(_READ_BYTES):
+            while raw:
+                if dec.eof:  # the previous member is complete: the next one starts
+                    dec = zlib.decompressobj(wbits=31)
+                out = dec.decompress(raw)
+                started = True
+                if out:
+                    yield out
+                raw = dec.unused_data if dec.eof else b""
+        if started and not dec.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker")
+
+
+def _chunks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, block of whole lines)``, a few MB each: the parent
+    only decompresses and cuts at line ends."""
     first = 1
-    for no, line in _open_lines(path):
-        if not buf:
-            first = no
-        buf.append(line)
-        if len(buf) == _CHUNK_LINES:
-            yield first, buf
-            buf = []
-    if buf:
-        yield first, buf
+    carry = b""
+    try:
+        for block in _decompressed(path):
+            buf = carry + block if carry else block
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0:
+                carry = buf
+                continue
+            chunk, carry = buf[:cut], buf[cut:]
+            yield first, chunk
+            first += chunk.count(b"\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ExtractError(f"{path}: cannot be read: {exc}") from exc
+    if carry:
+        yield first, carry
 
 
 def _parsed(path: Path, source: str, enc: str, workers: int
             ) -> Iterator[tuple[pa.Table | None, list[BadRow], int, int]]:
     """The parsed chunks of a file, in file order: in this process, or in ``workers``
     processes (forked; a few chunks in flight, so memory stays bounded)."""
-    jobs = ((first, lines, source, enc) for first, lines in _chunks(path))
+    jobs = ((first, block, source, enc) for first, block in _chunks(path))
     if workers <= 1:
         yield from map(_parse_chunk, jobs)
         return
