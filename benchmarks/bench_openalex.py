@@ -7,9 +7,10 @@ Usage (from the repository root)::
 
 It writes ``--works`` synthetic works to ``--out`` (kept: a second run with the same
 arguments reuses the file) and times one :func:`stclusters.extract.read_openalex` call.
-Each work has the fields of an OpenAlex snapshot record (ids, primary location, open
-access, concepts, topics, referenced and related works, counts by year, an abstract
-inverted index) and its authorships: about 6.5 KB of JSON, the size of a typical record.
+Each work has the fields of an OpenAlex snapshot record in their order (id, titles,
+publication year and date, ids, primary location, open access, then the authorships, then
+concepts, topics, referenced and related works, counts by year, an abstract inverted
+index): about 7 KB of JSON, the size of a typical record.
 Authorships: 1 to 15 authors (mean about 4.8), one or two institutions each, from 3,000
 institutions in 600 real cities (GeoNames, the largest by population, with their
 countries); each author's raw affiliation string is "department, institution, [street,]
@@ -17,9 +18,9 @@ city [postal code], [state,] country" with a department drawn from 40. The works
 their authorships from 50,000 seeded lists, a third of the strings carrying a street
 number of the work's own, so that about a third of the affiliation strings read are
 distinct. Everything is seeded. It prints a Markdown row for docs/benchmarks.md:
-``| works | authorships | rows | file MB (gz) | JSON MB | read s | CPU s | works/s |
-peak RSS MB | load |`` (wall and CPU seconds of the read; the load average of the
-machine, which other jobs share, when it ended).
+``| works | workers | authorships | rows | file MB (gz) | JSON MB | read s | CPU s |
+works/s | peak RSS MB | load |`` (wall seconds of the read, CPU seconds of this
+process, the load average of the machine, which other jobs share, when it ended).
 """
 
 from __future__ import annotations
@@ -79,10 +80,11 @@ def _institutions(cities: list[tuple[str, str, str, str]], n: int, rng: np.rando
     return insts
 
 
-def _template(rng: np.random.Generator) -> dict:
-    """The non-authorship fields of a snapshot work (about 3.3 KB of JSON)."""
+def _template(rng: np.random.Generator) -> tuple[dict, dict]:
+    """The non-authorship fields of a snapshot work (about 3.3 KB of JSON): those that come
+    before the authorships in OpenAlex records, and those after."""
     words = [f"word{i}" for i in range(60)]
-    return {
+    head = {
         "doi": "https://doi.org/10.1000/xyz", "title": "A study of things " * 4,
         "display_name": "A study of things " * 4, "publication_date": "2020-01-01",
         "ids": {"openalex": "", "doi": "https://doi.org/10.1000/xyz", "mag": "123456789"},
@@ -93,6 +95,8 @@ def _template(rng: np.random.Generator) -> dict:
                                         "type": "journal"}, "license": "cc-by"},
         "type": "article", "type_crossref": "journal-article",
         "open_access": {"is_oa": True, "oa_status": "gold", "oa_url": "https://x.org/a.pdf"},
+    }
+    return head, {
         "cited_by_count": 12, "biblio": {"volume": "12", "issue": "3", "first_page": "1",
                                          "last_page": "20"},
         "concepts": [{"id": f"https://openalex.org/C{i}", "display_name": f"Concept {i}",
@@ -141,7 +145,7 @@ def write_works(path: Path, n_works: int, seed: int, pool: int = 50_000
     of the work's own in a third of the affiliation strings."""
     rng = np.random.default_rng(seed)
     insts = _institutions(_cities(600), 3000, rng)
-    body = orjson.dumps(_template(rng))[1:-1]
+    head, tail = (orjson.dumps(part)[1:-1] for part in _template(rng))
     blocks = [_authorships(insts, rng) for _ in range(min(pool, n_works))]
     sizes = [b.count(b'"author_position"') for b in blocks]
     pick = rng.integers(len(blocks), size=n_works)
@@ -150,8 +154,9 @@ def write_works(path: Path, n_works: int, seed: int, pool: int = 50_000
         for w in range(n_works):
             k = int(pick[w])
             line = (b'{"id":"https://openalex.org/W%d","publication_year":%d,%s,'
-                    b'"authorships":%s}\n' % (10**9 + w, 2015 + w % 10, body,
-                                               blocks[k].replace(b"@@@", b"%d" % (w % 9973))))
+                    b'"authorships":%s,%s}\n' % (
+                        10**9 + w, 2015 + w % 10, head,
+                        blocks[k].replace(b"@@@", b"%d" % (w % 9973)), tail))
             n_auth += sizes[k]
             n_bytes += len(line)
             fh.write(line)
@@ -162,10 +167,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--works", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=20261130)
+    ap.add_argument("--workers", type=int, default=1, help="processes parsing the works")
     ap.add_argument("--out", type=Path, default=Path("/tmp/stclusters_bench_openalex.jsonl.gz"))
     args = ap.parse_args()
     meta = args.out.with_suffix(".meta.json")
-    key = {"works": args.works, "seed": args.seed}
+    key = {"works": args.works, "seed": args.seed, "layout": 2}
     if args.out.exists() and meta.exists() and orjson.loads(meta.read_bytes())["key"] == key:
         info = orjson.loads(meta.read_bytes())
     else:
@@ -178,11 +184,11 @@ def main() -> None:
     from stclusters.extract import read_openalex
 
     t0, c0 = time.perf_counter(), time.process_time()
-    frame, bad = read_openalex(args.out, "pub")
+    frame, bad = read_openalex(args.out, "pub", workers=args.workers)
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gz_mb = args.out.stat().st_size / 1e6
-    print(f"| {args.works:,} | {info['authorships']:,} | {len(frame):,} | {gz_mb:,.0f} | "
+    print(f"| {args.works:,} | {args.workers} | {info['authorships']:,} | {len(frame):,} | {gz_mb:,.0f} | "
           f"{info['json_bytes'] / 1e6:,.0f} | {secs:.1f} | {cpu:.1f} | "
           f"{args.works / secs:,.0f} | {rss:,.0f} | {os.getloadavg()[0]:.1f} |")
     assert len(bad) == 0, bad.head()

@@ -1,7 +1,18 @@
 # Shared helpers: paths and config lookups used by the stage rules.
+import sys
 from pathlib import Path
 
 from stclusters.codedeps import code_files
+from stclusters.errors import ConfigError
+from stclusters.preflight import preflight
+
+# the checks the schema cannot make (stclusters/preflight.py), before anything is built:
+# a problem stops the run here with one line naming the config key
+try:
+    preflight(config, workflow.overwrite_configfiles, workflow.config_settings.overwrite_config)
+except ConfigError as _exc:
+    print(f"stclusters: config error: {_exc}", file=sys.stderr)
+    sys.exit(1)
 from stclusters.report.regions import CONTINENT_REGION as CONTINENT_WINDOW
 from stclusters.variants import labels_path, locations_spec, resolve_variant
 
@@ -96,6 +107,7 @@ def accounting_files():
     """(title, path) of every row-accounting table, in pipeline order."""
     files = [
         ["Extract", "results/extract/accounting.csv"],
+        ["Extract, physical lines of each file", "results/extract/lines.csv"],
         ["Geocoding", "results/geocode/accounting.csv"],
     ]
     for spec in sorted({locations_dir(v) for v in VARIANTS}):

@@ -7,14 +7,17 @@ rule extract:
         records="results/extract/records.parquet",
         rejects="results/extract/rejects.parquet",
         accounting="results/extract/accounting.csv",
+        lines="results/extract/lines.csv",
     params:
         inputs=extract_inputs(),
         on_bad_row=config["on_bad_row"],
+        max_weight=config["max_weight"],
     log:
         "logs/extract.log",
     benchmark:
         "results/benchmarks/extract.tsv"
-    threads: 1
+    # OpenAlex works are parsed by several processes; other inputs by one
+    threads: 4 if any(e.get("format") == "openalex" for e in extract_inputs()) else 1
     resources:
         mem_mb=mem_mb_for("extract"),
         runtime=runtime_for("extract"),
@@ -22,3 +25,28 @@ rule extract:
         ENV
     script:
         "../scripts/extract.py"
+
+
+rule check_data:
+    """The records against the variants: each has a source in the data and rows in its
+    windows (else the run stops here, before geocoding); notes for empty sources."""
+    input:
+        "results/extract/records.parquet",
+        code=package_code("check_data"),
+    output:
+        "results/extract/data_checks.txt",
+    params:
+        variants={v: {"sources": list(VARIANT[v]["sources"]), "windows": VARIANT[v]["windows"]}
+                  for v in VARIANTS},
+    log:
+        "logs/check_data.log",
+    benchmark:
+        "results/benchmarks/check_data.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb_for("check_data"),
+        runtime=runtime_for("check_data"),
+    conda:
+        ENV
+    script:
+        "../scripts/check_data.py"

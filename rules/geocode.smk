@@ -54,6 +54,8 @@ rule geocode:
         names="results/gazetteer/names.parquet",
         institutions="results/geocode/institutions.parquet",
         institution_names="results/geocode/institution_names.parquet",
+        # runs first; ancient: a rerun of the check (variants changed) reruns no geocoding
+        checked=ancient("results/extract/data_checks.txt"),
         code=package_code("geocode"),
     output:
         placed="results/geocode/records.parquet",

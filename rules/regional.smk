@@ -2,10 +2,6 @@
 # ranking beyond the top_n.
 REGIONS = config["regional"]
 
-for _r, _spec in REGIONS.items():
-    if _spec["variant"] not in VARIANT:
-        raise ValueError(f"regional.{_r}.variant {_spec['variant']!r} is not a variant")
-
 
 wildcard_constraints:
     region="|".join(REGIONS) if REGIONS else "no-region",

@@ -9,8 +9,10 @@ import math
 
 # What a job holds on a cluster node besides the rule's own process: the executor wraps
 # each job in Snakemake processes that load this workflow (under SLURM a single job runs
-# two, in the batch step and in the srun step, about 270 MB each). Measured by make
-# test-slurm (.ci/slurm_job_rss.py): 539 MB; 600 leaves room for other Snakemake versions.
+# two, in the batch step and in the srun step). Measured by make test-slurm
+# (.ci/slurm_job_rss.py): 342 MB here since the workflow's parse-time imports are light
+# (tests/test_parse_light.py); the CI machine measured 1.33x more than this one (717
+# against 539 MB before), so 600 leaves room for it and for other Snakemake versions.
 JOB_OVERHEAD_MB = 600
 # a failed job comes back with this much more memory per attempt (1x, 1.5x, 2x)
 RETRY_GROWTH = 0.5
@@ -28,7 +30,11 @@ RESOURCES = {
     # job sampler of make test-slurm sees 654 MB; 868 MB at the demo scale in benchmarks.md
     "demo_world": {"mem": 700, "per_scale": 200, "minutes": 10, "minutes_per_scale": 10},
     "gazetteer": {"mem": 620},
-    "extract": {"mem": 200, "per_mb": 42, "minutes_per_mb": 1},
+    # OpenAlex works are parsed by forked worker processes when the rule has threads
+    # (rules/extract.smk): each holds its interpreter and a few chunks of parsed lines
+    "extract": {"mem": 200, "per_mb": 42, "minutes_per_mb": 1, "per_thread": 250},
+    # reads two columns of the records
+    "check_data": {"mem": 250, "per_mb": 4},
     "geocode": {"mem": 430, "per_mb": 33, "of": "extract/records", "minutes_per_mb": 1},
     "geocode_qa": {"mem": 330, "per_mb": 12},
     "population_raster": {"mem": 390, "per_mb": 12},
@@ -92,10 +98,12 @@ def _demo_scale():
     return float(config.get("demo", {}).get("scale", 1.0))
 
 
-def memory_mb(rule, wildcards, input, attempt=1):
-    """The memory request (MB) of one job of ``rule``: JOB_OVERHEAD_MB + its model."""
+def memory_mb(rule, wildcards, input, attempt=1, threads=1):
+    """The memory request (MB) of one job of ``rule``: JOB_OVERHEAD_MB + its model
+    (``per_thread``: MB for each worker process beyond the first)."""
     spec = resource_model(rule, wildcards)
     mb = JOB_OVERHEAD_MB + spec["mem"] + spec.get("per_scale", 0) * _demo_scale()
+    mb += spec.get("per_thread", 0) * (max(int(threads), 1) - 1)
     if spec.get("per_mb"):
         mb += spec["per_mb"] * input_mb(input, spec.get("of"))
     mb *= 1 + RETRY_GROWTH * (attempt - 1)
@@ -124,8 +132,9 @@ def mem_mb_for(rule):
     known before its inputs exist (needed inside group jobs).
     """
     if _uses_input(rule):
-        return lambda wildcards, input, attempt: memory_mb(rule, wildcards, input, attempt)
-    return lambda wildcards, attempt: memory_mb(rule, wildcards, (), attempt)
+        return lambda wildcards, input, threads, attempt: memory_mb(
+            rule, wildcards, input, attempt, threads)
+    return lambda wildcards, threads, attempt: memory_mb(rule, wildcards, (), attempt, threads)
 
 
 def runtime_for(rule):

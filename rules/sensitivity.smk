@@ -10,15 +10,6 @@ from stclusters.sensitivity.config import countings_for, settings_from_config, s
 SENS = config["sensitivity"]
 SENS_SETTINGS = asdict(settings_from_config(config))
 
-if SENS["enabled"]:
-    for _v in SENS["variants"]:
-        if _v not in VARIANT:
-            raise ValueError(
-                f"sensitivity.variants: {_v!r} is not a variant; defined: {', '.join(VARIANTS)}"
-            )
-        if VARIANT[_v]["algorithm"] != "dbscan":
-            raise ValueError(f"sensitivity needs a DBSCAN variant; {_v} uses HDBSCAN")
-
 
 rule sensitivity_doc_locations:
     """Each document's contribution to each rounded location, for the bootstrap."""

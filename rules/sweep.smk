@@ -19,15 +19,6 @@ SWEEP_HDB = SWEEP["hdbscan"]
 SWEEP_HDB_MCS = [float(m) for m in SWEEP_HDB["min_cluster_share"]]
 SWEEP_HDB_POINTS = [(float(s), c) for s in SWEEP_HDB["min_samples_share"] for c in SWEEP_HDB_MCS]
 
-if SWEEP["enabled"]:
-    if SWEEP["variant"] not in VARIANT:
-        raise ValueError(
-            f"sweep.variant {SWEEP['variant']!r} is not a variant; defined: {', '.join(VARIANTS)}"
-        )
-    _missing = set(SWEEP["sources"]) - set(VARIANT[SWEEP["variant"]]["sources"])
-    if _missing:
-        raise ValueError(f"sweep.sources {sorted(_missing)} not in variant {SWEEP['variant']}")
-
 
 rule sweep_eps:
     """DBSCAN labels of one source at one eps for every min_share of the sweep grid."""

@@ -154,9 +154,13 @@ def window_sum(
     ``source`` (e.g. ``["loc_id"]``); ``weight``, ``n_records`` and ``n_docs`` are summed
     (a document has one year, so document counts add up over years), ``lat``/``lon`` kept.
     """
-    lo = frame["source"].map({s: w[0] for s, w in windows.items()})
-    hi = frame["source"].map({s: w[1] for s, w in windows.items()})
-    inside = ((frame["year"] >= lo) & (frame["year"] <= hi)).fillna(False).to_numpy()
+    # as floats (NaN: source without a window), so that an empty frame compares too
+    lo = frame["source"].map({s: w[0] for s, w in windows.items()}).to_numpy(
+        dtype=float, na_value=np.nan)
+    hi = frame["source"].map({s: w[1] for s, w in windows.items()}).to_numpy(
+        dtype=float, na_value=np.nan)
+    year = frame["year"].to_numpy(dtype=float)
+    inside = (year >= lo) & (year <= hi)
     f = frame.loc[inside]
     aggs = {c: (c, "sum") for c in ("weight", "n_records", "n_docs") if c in f.columns}
     aggs.update({c: (c, "first") for c in ("lat", "lon") if c in f.columns})

@@ -55,7 +55,9 @@ def test_every_rule_requests_its_own_memory_and_runtime(res):
     rules = _rules()
     assert set(rules) == set(res["RESOURCES"]), set(rules) ^ set(res["RESOURCES"])
     for name, block in rules.items():
-        assert "threads: 1" in block, name
+        # single-threaded, but for extract: OpenAlex parsing workers, asked for in memory too
+        threads = "threads: 1" if name != "extract" else "threads: 4 if any("
+        assert threads in block, name
         assert f'mem_mb=mem_mb_for("{name}")' in block, name
         assert f'runtime=runtime_for("{name}")' in block, name
         assert "mem_mb_per_cpu" not in block and "benchmark:" in block, name
@@ -68,6 +70,8 @@ def test_memory_follows_the_input_and_grows_with_each_attempt(res):
     assert res["memory_mb"]("extract", {}, raw, 1) == 1000
     assert res["memory_mb"]("extract", {}, raw, 2) == 1500  # x 1.5, rounded up to 50
     assert res["memory_mb"]("extract", {}, raw, 3) == 2000
+    # with 4 threads (OpenAlex workers) three more worker processes: + 3 x 250
+    assert res["memory_mb"]("extract", {}, raw, 1, 4) == 1750
     big = check_requests.Inputs({"results/demo/raw_extract.parquet": 42.7})
     assert res["memory_mb"]("extract", {}, big, 1) == 2600  # 1.8 GB peak at 3 M rows + wrappers
     # geocode sizes from the records only, not from the gazetteer tables beside them

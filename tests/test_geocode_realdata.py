@@ -10,6 +10,7 @@ alternate or fuzzy; region/country fallbacks do not count); the overall placed r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +21,18 @@ from stclusters.extract.readers.crunchbase import read_crunchbase
 from stclusters.geocode import geocode
 from stclusters.geocode.gazetteer import build_gazetteer
 
-CRUNCHBASE = (Path(__file__).resolve().parents[2] / "shared" / "realdata"
-              / "crunchbase_2015_acquisitions.csv")
+CRUNCHBASE = (Path(os.environ.get("STCLUSTERS_SHARED")
+                   or Path(__file__).resolve().parents[2] / "shared")
+              / "realdata" / "crunchbase_2015_acquisitions.csv")
 CITY_LEVEL = ("exact", "alternate", "fuzzy")
 
 
 @pytest.mark.skipif(not CRUNCHBASE.exists(), reason=f"{CRUNCHBASE} not present")
 def test_crunchbase_acquisitions_are_placed() -> None:
     frame, bad = read_crunchbase(CRUNCHBASE, "vc")
-    assert len(bad) == 0
+    # 148 lines do not parse: a junk record's unclosed quote and the 147 tab-separated
+    # lines pasted after it (tests/test_readers.py)
+    assert len(bad) == 148
     records, rejects = validate(frame.drop(columns=ROW_COLUMN), str(CRUNCHBASE))
     assert len(records) + len(rejects) == len(frame)
     records["record_id"] = np.arange(len(records), dtype=np.int64)

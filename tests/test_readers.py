@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,7 @@ import pytest
 from stclusters.extract.contract import (
     BAD_COLUMNS,
     CONTRACT_COLUMNS,
+    LINES_ATTR,
     ROW_COLUMN,
     ExtractError,
     validate,
@@ -390,3 +393,203 @@ def test_generic_errors_and_unknown_format(tmp_path):
         read_extract(p)
     with pytest.raises(ExtractError, match=r"unknown input format 'wos'"):
         read_extract(p, "wos")
+
+
+# ----------------------------------------------------------------- fixtures and real files
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def realdata(name: str) -> Path:
+    """A file of the shared real data: $STCLUSTERS_SHARED/realdata, else
+    <repo>/../shared/realdata (tests using it skip when it is absent)."""
+    base = Path(os.environ.get("STCLUSTERS_SHARED") or
+                Path(__file__).resolve().parents[2] / "shared")
+    return base / "realdata" / name
+
+
+def test_crunchbase_2017_rounds_layout():
+    frame, bad = read_crunchbase(DATA / "crunchbase_2017_rounds.csv", "vc")
+    assert len(bad) == 0 and frame.attrs[LINES_ATTR]["layout"] == "2017+ funding rounds"
+    assert frame["doc_id"].tolist() == [
+        "1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a51", "77aa66bb-55cc-44dd-83ee-22ff11aa0b72",
+        "9c8d7e6f-5a4b-4c3d-9e2f-1a0b9c8d7e83",
+        # no funding_round_uuid: company uuid, date, round type and a sequence
+        "c3b2a190-8f7e-4d6c-9b5a-4f3e2d1c0b94@2021-01-20@private_equity#1",
+        "bb22cc33-dd44-4e55-9f66-a7b8c9d0e1f6"]
+    assert frame["city"].tolist() == ["San Francisco", "Zürich", "San Francisco", "Shenzhen", ""]
+    assert frame["region"].tolist() == ["CA", "25", "CA", "30", "26"]
+    assert frame["country"].tolist() == ["USA", "CHE", "USA", "CHN", "SWE"]
+    assert frame["organization"].tolist()[1] == "Zürich Instruments, AG"
+    assert frame["year"].tolist() == ["2018", "2019", "2020", "2021", "2022"]
+    records, rejects, _ = extract([{"path": str(DATA / "crunchbase_2017_rounds.csv"),
+                                    "format": "crunchbase"}])
+    assert len(records) == 5 and records["doc_id"].nunique() == 5
+
+
+def test_crunchbase_2017_acquisitions_and_the_bulk_export_layout(tmp_path):
+    frame, bad = read_crunchbase(DATA / "crunchbase_2017_acquisitions.csv", "vc")
+    assert frame["doc_id"].tolist() == [
+        "aa00bb11-cc22-4d33-8e44-ff5566778899",
+        "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e@2021-12-15@acquisition#1",
+        "cc22dd33-ee44-4f55-8a66-bb7788990011"]
+    assert frame["city"].tolist() == ["London", "Cambridge", "Montréal"]
+    assert frame["region"].tolist() == ["H9", "MA", "QC"]  # the acquiree's state_code
+    assert frame["organization"].tolist()[1] == "Cafe Software, Inc."
+    # the later bulk export: uuid, org_uuid, org_name, investment_type
+    rounds = pd.read_csv(DATA / "crunchbase_2017_rounds.csv", dtype=str, keep_default_na=False)
+    bulk = rounds.rename(columns={"funding_round_uuid": "uuid", "company_uuid": "org_uuid",
+                                  "company_name": "org_name",
+                                  "funding_round_type": "investment_type"})
+    bulk.to_csv(tmp_path / "funding_rounds.csv", index=False)
+    frame2, _ = read_crunchbase(tmp_path / "funding_rounds.csv", "vc")
+    assert frame2["doc_id"].tolist() == read_crunchbase(
+        DATA / "crunchbase_2017_rounds.csv", "vc")[0]["doc_id"].tolist()
+    assert frame2["organization"].tolist()[0] == "Acme Robotics"
+
+
+def test_crunchbase_two_rounds_on_one_date_are_two_deals(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("company_permalink,company_name,company_country_code,company_state_code,"
+                 "company_city,funding_round_type,funded_at\n"
+                 "/company/a,A,USA,CA,Palo Alto,angel,2012-01-05\n"
+                 "/company/a,A,USA,CA,Palo Alto,angel,2012-01-05\n"
+                 "/company/a,A,USA,CA,Palo Alto,series-a,2012-01-05\n", encoding="utf-8")
+    frame, _ = read_crunchbase(p, "vc")
+    assert frame["doc_id"].tolist() == ["/company/a@2012-01-05@angel#1",
+                                        "/company/a@2012-01-05@angel#2",
+                                        "/company/a@2012-01-05@series-a#1"]
+
+
+CB2013 = realdata("crunchbase_2013oct_rounds.csv")
+
+
+@pytest.mark.skipif(not CB2013.exists(), reason=f"{CB2013} not present")
+def test_crunchbase_2013_export_reads_as_it_circulates():
+    """Mac Roman, CR-only line ends, no round id: read with no conversion."""
+    frame, bad = read_crunchbase(CB2013, "vc")
+    lines = frame.attrs[LINES_ATTR]
+    assert (lines["encoding"], lines["line_end"]) == ("mac-roman", "CR")
+    assert len(bad) == 0 and len(frame) == 31_679
+    assert frame["doc_id"].nunique() == 31_679
+    assert "Bogotá" in set(frame["city"])
+    records, rejects, acc = extract([{"path": str(CB2013), "format": "crunchbase"}])
+    assert records["doc_id"].nunique() == 31_679 and len(rejects) == 0
+    assert np.allclose(records["weight"], 1.0)  # one row per deal
+
+
+CB2015 = realdata("crunchbase_2015_acquisitions.csv")
+
+
+@pytest.mark.skipif(not CB2015.exists(), reason=f"{CB2015} not present")
+def test_crunchbase_2015_export_and_its_pasted_tsv_lines():
+    """A junk record's unclosed quote runs over 147 lines pasted in tab-separated: the
+    record is rejected (bad_quote) and each pasted line is a bad_line."""
+    from stclusters.extract.stage import extract_with_lines
+
+    records, rejects, acc, lines = extract_with_lines(
+        [{"path": str(CB2015), "format": "crunchbase"}])
+    row = lines.iloc[0]
+    assert (row["lines_in"], row["rows_in"]) == (19_115, 19_115) and bool(row["balanced"])
+    reasons = rejects["reason"].value_counts().to_dict()
+    assert reasons == {"bad_line": 147, "bad_year": 13, "bad_quote": 1}
+    assert rejects.loc[rejects["reason"] == "bad_quote", "input_row"].tolist() == [16_141]
+    assert len(records) == 19_115 - 161
+
+
+def test_patentsview_pre_grant_tables():
+    folder = DATA / "patentsview_pg"
+    frame, bad = read_extract_with_bad(folder, "patentsview")
+    assert len(bad) == 0 and frame.attrs[LINES_ATTR]["layout"] == "pre-grant publications"
+    assert frame["doc_id"].tolist() == ["20210000001", "20210000001", "20220123456",
+                                        "20230000042", "20230000042"]
+    # published_date, else filing_date
+    assert frame["year"].tolist() == ["2021", "2021", "2022", "2022", "2022"]
+    assert vals(frame["city"]) == ["Ann Arbor", "Eindhoven", "Suwon", "Boston", None]
+    assert vals(frame["organization"]) == ["University of Michigan"] * 2 + [
+        "Samsung Electronics Co., Ltd.", None, None]
+    assert frame.loc[0, "lat"] == "42.2808" and frame["source"].unique().tolist() == ["pct"]
+    records, rejects, _ = extract([{"path": str(folder), "format": "patentsview"}])
+    assert len(records) == 5 and len(rejects) == 0
+
+
+def test_patentsview_pre_grant_keyed_by_document_number(tmp_path):
+    folder = tmp_path / "pg"
+    folder.mkdir()
+    for p in (DATA / "patentsview_pg").iterdir():
+        (folder / p.name).write_text(p.read_text(encoding="utf-8").replace(
+            '"pgpub_id"', '"document_number"', 1), encoding="utf-8")
+    frame, bad = read_patentsview(folder, "pct")
+    assert frame["doc_id"].tolist()[2] == "20220123456" and len(frame) == 5
+    (folder / "g_inventor_disambiguated.tsv").write_text('"patent_id"\n', encoding="utf-8")
+    with pytest.raises(ExtractError, match=r"both grant \(g_\*\) and pre-grant"):
+        read_patentsview(folder, "pct")
+
+
+PV_MINI = realdata("patentsview_mini")
+
+
+@pytest.mark.skipif(not PV_MINI.exists(), reason=f"{PV_MINI} not present")
+def test_patentsview_real_grants():
+    frame, bad = read_patentsview(PV_MINI, "pct")
+    assert len(frame) == 28 and len(bad) == 0
+    assert frame.attrs[LINES_ATTR]["lines"] == 28
+    assert "NYC" in set(frame["city"])
+
+
+def test_cached_place_parse_equals_the_heuristic():
+    """The OpenAlex reader parses each string's last tokens once (cached); the result is
+    that of city_from_affiliation on the whole string."""
+    from stclusters.extract.readers.openalex import _place
+
+    cases = [
+        ("Dept. of Physics, MIT, Cambridge, MA 02139, USA", "US"),
+        ("Room 5, Dept. of Physics, MIT, Cambridge, MA 02139, USA", "US"),
+        ("NYU, New York, USA", "US"), ("Massachusetts, USA", "US"), ("USA", "US"),
+        ("MA, USA", "US"), ("New York, New York, USA", "US"),
+        ("Lab A; Institute B, Paris, France", "FR"), ("Paris,, France", "FR"),
+        ("School, Univ, 1098 XH Amsterdam, The Netherlands", "NL"),
+        ("Inst, Toronto, ON M5S 1A1, Canada", "CA"), ("a, b, c, d, e, Sydney, NSW 2006", "AU"),
+        ("", "US"), (None, None),
+    ]
+    for w in WORKS:
+        for au in w["authorships"]:
+            for r in au["raw_affiliation_strings"]:
+                cases += [(r, c) for c in ("US", "DE", "CN", None)]
+    for text, cc in cases:
+        assert _place(text, cc) == city_from_affiliation(text, cc), text
+
+
+OA_FIXTURES = realdata("openalex/works_two_fixtures.jsonl")
+
+
+@pytest.mark.skipif(not OA_FIXTURES.exists(), reason=f"{OA_FIXTURES} not present")
+def test_openalex_real_works():
+    frame, bad = read_openalex(OA_FIXTURES, "pub")
+    assert len(bad) == 0 and frame["doc_id"].nunique() == 2
+    assert frame.attrs[LINES_ATTR]["lines"] == 2
+    assert set(frame["country"].dropna()) >= {"US"}
+
+
+def test_openalex_parallel_read_is_the_serial_one(openalex_file, monkeypatch):
+    from stclusters.extract.readers import openalex
+
+    monkeypatch.setattr(openalex, "_READ_BYTES", 300)  # several chunks in flight at once
+    serial, bad1 = read_openalex(openalex_file, "pub")
+    parallel, bad2 = read_openalex(openalex_file, "pub", workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+    pd.testing.assert_frame_equal(bad1, bad2)
+    assert serial.attrs == parallel.attrs and serial.attrs[LINES_ATTR]["lines"] == 5
+
+
+def test_openalex_multi_member_and_truncated_gzip(openalex_file, tmp_path):
+    data = openalex_file.read_bytes()
+    half = data.index(b"\n", len(data) // 2) + 1
+    two = tmp_path / "two.jsonl.gz"
+    two.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
+    one, _ = read_openalex(openalex_file, "pub")
+    pd.testing.assert_frame_equal(read_openalex(two, "pub")[0], one)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(data)[:-12])
+    with pytest.raises(ExtractError, match=r"cut\.jsonl\.gz: cannot be read: compressed file "
+                                           r"ended"):
+        read_openalex(cut, "pub")

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from stclusters.errors import UserError
+
 SOURCES = ("pct", "pub", "vc")
 TEXT_COLUMNS = ("city", "region", "postal_code", "country", "organization")
 REQUIRED = ("source", "doc_id", "year", "city", "country")
@@ -44,7 +46,7 @@ LINES_ATTR = "stclusters_lines"
 MAX_WEIGHT = 1e6
 
 
-class ExtractError(ValueError):
+class ExtractError(UserError, ValueError):
     """A raw extract that cannot be used; the message names the file, row and problem."""
 
 

@@ -31,17 +31,20 @@ Reader = Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
 @dataclass(frozen=True)
 class Format:
     """One input format: its reader, the source of its rows when the config names none
-    (None: the rows carry their own), and what it reads."""
+    (None: the rows carry their own), what it reads, and whether its reader takes
+    ``workers`` (processes parsing in parallel)."""
 
     reader: Reader
     source: str | None
     description: str
+    parallel: bool = False
 
 
 FORMATS: dict[str, Format] = {
     "generic": Format(read_generic, None, "CSV, TSV or Parquet file in the raw-extract contract"),
     "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables, grants or pre-grant (a folder)"),
-    "openalex": Format(read_openalex, "pub", "OpenAlex works as JSON lines (.jsonl, .jsonl.gz)"),
+    "openalex": Format(read_openalex, "pub", "OpenAlex works as JSON lines (.jsonl, .jsonl.gz)",
+                       parallel=True),
     "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV, any export layout"),
 }
 DEFAULT_FORMAT = "generic"
@@ -66,16 +69,20 @@ def input_source(fmt: str | None, source: str | None) -> str | None:
 
 def read_extract_with_bad(
     path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None,
-    encoding: str | None = None,
+    encoding: str | None = None, workers: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read one input with the reader of ``fmt``; returns ``(frame, bad)``.
 
     ``source`` fills the source column, else the format's default source does (for
     ``generic`` files only where the file has none). ``encoding``: the input's text
-    encoding, None to detect it.
+    encoding, None to detect it. ``workers``: processes for a reader that parses in
+    parallel (:attr:`Format.parallel`).
     """
     spec = format_spec(fmt, path)
-    return spec.reader(path, source or spec.source, encoding=encoding)
+    options: dict[str, object] = {"encoding": encoding}
+    if spec.parallel:
+        options["workers"] = workers
+    return spec.reader(path, source or spec.source, **options)
 
 
 def read_extract(path: str | Path, fmt: str | None = DEFAULT_FORMAT, source: str | None = None,

@@ -61,13 +61,13 @@ def _line_row(path: str, fmt: str, lines: Mapping[str, Any], rows_in: int
 
 
 def _extract_one(
-    entry: Mapping[str, Any], on_bad_row: str, max_weight: float
+    entry: Mapping[str, Any], on_bad_row: str, max_weight: float, workers: int = 1
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, object]]:
     """``(records, rejects, line row)`` of one input entry; either frame None when
     there are none."""
     path = str(entry["path"])
     fmt, source = entry.get("format"), entry.get("source")
-    raw, bad = read_extract_with_bad(path, fmt, source, entry.get("encoding"))
+    raw, bad = read_extract_with_bad(path, fmt, source, entry.get("encoding"), workers)
     lines = dict(raw.attrs.get(LINES_ATTR) or {})
     if ROW_COLUMN not in raw.columns:
         raw[ROW_COLUMN] = np.arange(1, len(raw) + 1, dtype=np.int64)
@@ -108,13 +108,15 @@ def extract_with_lines(
     counting: str = "fractional",
     on_bad_row: str = "reject",
     max_weight: float = MAX_WEIGHT,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`extract`, plus the per-file line accounting (:data:`LINE_COLUMNS`): the
     physical lines of each file against the rows read from them (used or rejected),
-    blank lines and lines inside multi-line quoted fields."""
+    blank lines and lines inside multi-line quoted fields. ``workers``: processes for the
+    readers that parse in parallel (OpenAlex)."""
     recs, rejs, line_rows = [], [], []
     for entry in inputs:
-        rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight)
+        rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight, workers)
         line_rows.append(line_row)
         if rec is not None:
             recs.append(rec)
@@ -158,21 +160,50 @@ def extract(
     return records, rejects, accounting
 
 
-def check_variant_sources(records: pd.DataFrame, variants: Mapping[str, Iterable[str]]
-                          ) -> list[str]:
-    """Raise :class:`ExtractError` for a variant none of whose sources is in
-    ``records``; returns notes for variants missing some of their sources."""
-    found = sorted(set(records["source"].dropna().unique()))
+def _years(records: pd.DataFrame) -> dict[str, str]:
+    """The span of years of each source's records, as text (``2017-2023``)."""
+    span = records.groupby("source", observed=True)["year"].agg(["min", "max"])
+    return {str(s): f"{int(r['min'])}-{int(r['max'])}" for s, r in span.iterrows()}
+
+
+def check_data(records: pd.DataFrame, variants: Mapping[str, Mapping[str, Any]]
+               ) -> list[str]:
+    """Check the usable records against the variants before any further work.
+
+    ``variants``: name -> ``{"sources": [...], "windows": {source: {"current": [first,
+    last], ...}}}`` (as :func:`stclusters.variants.resolve_variant` gives them). Raises
+    :class:`ExtractError` for a variant none of whose sources is in the data, or whose
+    current windows hold no record at all; returns notes (for the log) for a variant
+    missing some of its sources, or with a source whose current window is empty: that
+    source then has no cluster, and the variant is ranked on the others.
+    """
+    found = _years(records)
     notes = []
-    for name, sources in variants.items():
-        wanted = list(sources)
+    for name, spec in variants.items():
+        wanted = list(spec["sources"])
         have = [s for s in wanted if s in found]
         if not have:
             raise ExtractError(
                 f"variant {name} ranks {', '.join(wanted)} but the data hold no usable row "
                 f"of any of them; sources found: {', '.join(found) or 'none'}")
-        if len(have) < len(wanted):
-            missing = [s for s in wanted if s not in found]
-            notes.append(f"variant {name}: no usable row of {', '.join(missing)} in the "
-                         f"data; it is ranked on {', '.join(have)} alone")
+        in_window = {}
+        for s in have:
+            first, last = spec["windows"][s]["current"]
+            in_window[s] = int(records["year"][records["source"] == s].between(first, last)
+                               .sum())
+        windows = ", ".join(f"{s} {'-'.join(map(str, spec['windows'][s]['current']))}"
+                            for s in have)
+        if not any(in_window.values()):
+            raise ExtractError(
+                f"variant {name}: no usable row in its current windows ({windows}); the "
+                f"data's years: {', '.join(f'{s} {found[s]}' for s in have)}")
+        for s in wanted:
+            if s not in found:
+                notes.append(f"variant {name}: no usable {s} row in the data; {s} has no "
+                             f"cluster and the variant is ranked on the other sources")
+            elif not in_window[s]:
+                first, last = spec["windows"][s]["current"]
+                notes.append(f"variant {name}: no usable {s} row in its current window "
+                             f"{first}-{last} (the data's {s} years: {found[s]}); {s} has "
+                             f"no cluster")
     return notes

@@ -35,7 +35,7 @@ def cluster_shares(
     totals = np.bincount(src, weights=weight, minlength=n_src)
     inside = cid >= 0
     counts = np.bincount(cid[inside] * n_src + src[inside], weights=weight[inside],
-                         minlength=k * n_src).reshape(k, n_src)
+                         minlength=k * n_src).reshape(k, n_src).astype(float)  # int if empty
     return 100.0 * np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
 
 

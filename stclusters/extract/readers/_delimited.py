@@ -47,13 +47,14 @@ from stclusters.extract.contract import (
 from stclusters.extract.readers._common import BadRow, open_text
 
 BLOCK = 1 << 22  # bytes per block
-MAX_CARRY = 1000  # lines a quoted field may span before it is taken as unclosed
+MAX_SPAN = 20  # lines a quoted field may run over before it is taken as not closed
 _SENTINEL = "\ue000stclusters-end-of-block\ue000"
 _SENTINEL_LINE = _SENTINEL + "\n"
 _SAMPLE_MAX = 1 << 16  # bytes of non-ASCII lines given to the encoding detector
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _NON_ASCII_OK = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")
-_NON_ASCII_LINES = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_COMMON_SYMBOLS = frozenset("™®©€£¥°–—‘’“”…•·§¢")
 _TERMINATORS = {"\n": b"\n", "\r\n": b"\r\n", "\r": b"\r"}
 _TERM_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 
@@ -130,36 +131,55 @@ def _byte_blocks(stream: io.BufferedIOBase, term: bytes, first: bytes = b""
         carry = buf[cut:]
 
 
-def _letter_share(text: str) -> float:
-    """Share of the non-ASCII characters of ``text`` that are letters."""
+def _plausibility(text: str) -> float:
+    """How plausible the non-ASCII characters of ``text`` are: lower-case letters and
+    common symbols (``™``, ``’``, ``€``, ...) count 1, upper-case letters 1/2 (rarer in
+    names: ``Ž``, ``Ì`` come from a wrong guess more often than from the data), others
+    0; the mean over the non-ASCII characters."""
     chars = [c for c in text if ord(c) > 127]
-    return sum(c.isalpha() for c in chars) / len(chars) if chars else 0.0
+    score = sum(1.0 if c in _COMMON_SYMBOLS or (c.isalpha() and c.islower())
+                else 0.5 if c.isalpha() else 0.0 for c in chars)
+    return score / len(chars) if chars else 0.0
 
 
 def _legacy_encoding(sample: bytes, term: str) -> tuple[str, str]:
     """The 8-bit encoding that reads ``sample`` (non-ASCII lines) best, and why.
 
-    Candidates: charset-normalizer's guesses, Mac Roman for CR-only files (the
-    "CSV (Macintosh)" of Excel), cp1252, latin-1; the winner gives the largest share of
-    letters among the non-ASCII characters (``Bogot\\x87`` is ``Bogotá`` in Mac Roman,
-    ``Bogot‡`` in cp1252), ties going to the earlier candidate.
+    Candidates: Mac Roman first for CR-only files (the "CSV (Macintosh)" of Excel), then
+    cp1252 (the most common), charset-normalizer's guesses, latin-1; the winner reads the
+    non-ASCII characters most plausibly (:func:`_plausibility`: ``Bogot\\x87`` is ``Bogotá`` in Mac
+    Roman, ``Bogot‡`` in cp1252), ties going to the earlier candidate.
     """
     from charset_normalizer import from_bytes
 
     guesses = [m.encoding for m in from_bytes(sample)][:8]
-    order = (["mac_roman"] if term == "\r" else []) + guesses + ["cp1252", "latin_1"]
+    order = (["mac_roman"] if term == "\r" else []) + ["cp1252", *guesses, "latin_1"]
     best, best_score = "latin_1", -1.0
     for enc in dict.fromkeys(order):
         try:
             if codecs.lookup(enc).name in ("utf-8", "utf-16", "utf-32"):
                 continue
-            score = _letter_share(sample.decode(enc))
+            score = _plausibility(sample.decode(enc))
         except (LookupError, UnicodeDecodeError):
             continue
         if score > best_score:
             best, best_score = enc, score
-    return codecs.lookup(best).name, f"detected {best} (not UTF-8; {best_score:.0%} of " \
-                                     f"its non-ASCII characters are letters)"
+    return codecs.lookup(best).name, f"detected {best} (not UTF-8; plausibility of its " \
+                                     f"non-ASCII characters {best_score:.2f})"
+
+
+def _sample_lines(blk: bytes, sample: bytearray) -> None:
+    """Add the lines of ``blk`` holding non-ASCII bytes to ``sample`` (up to a limit)."""
+    pos = 0
+    while len(sample) < _SAMPLE_MAX:
+        m = _NON_ASCII.search(blk, pos)
+        if m is None:
+            return
+        start = max(blk.rfind(b"\n", 0, m.start()), blk.rfind(b"\r", 0, m.start())) + 1
+        ends = [e for e in (blk.find(b"\n", m.start()), blk.find(b"\r", m.start())) if e >= 0]
+        end = min(ends) if ends else len(blk)
+        sample += blk[start:end] + b"\n"
+        pos = end
 
 
 def _choose_encoding(blocks: Iterator[tuple[int, bytes]], term: str) -> tuple[str, str]:
@@ -183,10 +203,7 @@ def _choose_encoding(blocks: Iterator[tuple[int, bytes]], term: str) -> tuple[st
             text = blk.decode("utf-8", "surrogateescape")
         n_bad += len(_SURROGATE.findall(text))
         n_ok += len(_NON_ASCII_OK.findall(text))
-        for m in _NON_ASCII_LINES.finditer(blk):
-            if len(sample) >= _SAMPLE_MAX:
-                break
-            sample += m.group(0) + b"\n"
+        _sample_lines(blk, sample)
     if n_bad == 0:
         return "utf-8", "UTF-8"
     if n_ok >= n_bad:
@@ -306,7 +323,8 @@ def _multi(sink: _Sink, rec: list[str], lines: list[str], start: int, end: int,
            row0: int) -> None:
     """A record spanning ``lines[start:end]``: accepted, or broken and read again."""
     span = end - start - 1
-    if len(rec) == sink.ncols and not sink.swallows_rows(lines[start + 1:end]):
+    if (len(rec) == sink.ncols and span <= MAX_SPAN
+            and not sink.swallows_rows(lines[start + 1:end])):
         sink.records.append([f.replace("\n", " ") for f in rec])
         sink.rows.append(row0 + start)
         sink.counts.rows += 1
@@ -314,6 +332,7 @@ def _multi(sink: _Sink, rec: list[str], lines: list[str], start: int, end: int,
         sink.counts.multiline += 1
         return
     why = (f"{len(rec)} field(s), the header has {sink.ncols}" if len(rec) != sink.ncols
+           else f"more than {MAX_SPAN}" if span > MAX_SPAN
            else "they look like rows of their own")
     sink.reject(row0 + start, "bad_quote",
                 f"a quote opened in {sink.open_field(lines[start])} is not closed on this line and "
@@ -348,7 +367,7 @@ def _parse_lines(sink: _Sink, lines: list[str], row0: int, final: bool) -> int |
         if prev > n:  # the sentinel line, alone or swallowed by an open quoted field
             if start >= n:
                 return None
-            if not final and n - start <= MAX_CARRY:
+            if not final and n - start <= MAX_SPAN:
                 return start
             rec[-1] = rec[-1].removesuffix(_SENTINEL_LINE)
             _multi(sink, rec, lines, start, n, row0)

@@ -13,10 +13,12 @@ carries a US/Canadian/Australian state code or a postal code.
 from __future__ import annotations
 
 import codecs
-import gzip
-import io
+import multiprocessing
 import re
+import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,8 +37,7 @@ from stclusters.extract.contract import (
 )
 from stclusters.extract.readers._common import BadRow, bad_frame
 
-_BUFFER = 1 << 22  # bytes read at a time
-_CHUNK_ROWS = 1 << 18  # rows gathered before they are packed into a table
+_READ_BYTES = 1 << 20  # compressed bytes read at a time (a block of lines to parse)
 
 _US_CA_AU_CODE = re.compile(r"^([A-Za-z]{2,3})(?:\s+(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?"
                             r"\d[A-Za-z]\d|\d{4}))?$")
@@ -194,62 +195,78 @@ def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
     return got if got is not None else (None, None, None)  # whole string: never None
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
-    """A buffered binary stream of a plain or gzip file."""
-    if path.name.lower().endswith(".gz"):
-        return io.BufferedReader(gzip.GzipFile(path, "rb"), buffer_size=_BUFFER)
-    return open(path, "rb", buffering=_BUFFER)
+def _raw_for(au: dict, inst_id: str | None) -> str | None:
+    """The raw affiliation string an authorship gives for an institution: the first
+    ``affiliations`` entry naming its id, else None."""
+    for aff in au.get("affiliations") or ():
+        if isinstance(aff, dict) and inst_id in (aff.get("institution_ids") or ()):
+            raw = aff.get("raw_affiliation_string")
+            if raw:
+                return raw
+    return None
 
 
-def _open_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` of a JSON-lines file, streamed (``.gz`` decompressed)."""
-    try:
-        with _open_binary(path) as fh:
-            yield from enumerate(fh, start=1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise ExtractError(f"{path}: cannot be read: {exc}") from exc
-
-
-def _raw_by_institution(au: dict) -> tuple[list[str], dict[str, str]]:
-    """An authorship's raw affiliation strings, and the one given for each institution."""
+def _author_rows(au: dict, head: tuple, tail: int, append) -> None:
+    """Append the rows of one authorship: ``head`` + place + country + organization +
+    ``tail`` (the line number)."""
     raws = [r for r in (au.get("raw_affiliation_strings") or ()) if isinstance(r, str)]
-    by_inst: dict[str, str] = {}
-    affs = au.get("affiliations")
-    if affs:
-        for aff in affs:
-            if isinstance(aff, dict) and aff.get("raw_affiliation_string"):
-                for iid in aff.get("institution_ids") or ():
-                    by_inst.setdefault(iid, aff["raw_affiliation_string"])
-    return raws, by_inst
+    insts = [i for i in (au.get("institutions") or ()) if isinstance(i, dict)]
+    if not insts:
+        countries = [c for c in (au.get("countries") or ()) if isinstance(c, str)]
+        country = countries[0] if countries else None
+        append((*head, *_place(raws[0] if raws else None, country), country, None, tail))
+        return
+    same = len(raws) == len(insts)
+    has_affs = bool(au.get("affiliations"))
+    for k, inst in enumerate(insts):
+        country = inst.get("country_code")
+        raw = _raw_for(au, inst.get("id") or "") if has_affs else None
+        if raw is None and raws:
+            raw = raws[k] if same else raws[0]
+        append((*head, *_place(raw, country), country, inst.get("display_name"), tail))
 
 
 def _work_rows(work: dict, line_no: int, source: str) -> list[tuple]:
     """One row per author-institution of a work (per author without institution)."""
-    doc_id = work.get("id")
-    year = work.get("publication_year")
-    rows = []
-    append = rows.append
+    head = (source, work.get("id"), work.get("publication_year"))
+    rows: list[tuple] = []
     for au in work.get("authorships") or ():
-        if not isinstance(au, dict):
-            continue
-        raws, by_inst = _raw_by_institution(au)
-        insts = [i for i in (au.get("institutions") or ()) if isinstance(i, dict)]
-        if insts:
-            same = len(raws) == len(insts)
-            for k, inst in enumerate(insts):
-                country = inst.get("country_code")
-                raw = by_inst.get(inst.get("id") or "") if by_inst else None
-                if raw is None and raws:
-                    raw = raws[k] if same else raws[0]
-                city, region, postal = _place(raw, country)
-                append((source, doc_id, year, city, region, postal, country,
-                        inst.get("display_name"), line_no))
-        else:
-            countries = [c for c in (au.get("countries") or ()) if isinstance(c, str)]
-            country = countries[0] if countries else None
-            city, region, postal = _place(raws[0] if raws else None, country)
-            append((source, doc_id, year, city, region, postal, country, None, line_no))
+        if isinstance(au, dict):
+            _author_rows(au, head, line_no, rows.append)
     return rows
+
+
+# top-level keys that follow ``authorships`` in OpenAlex records (snapshot and API order)
+_AFTER_AUTHORSHIPS = re.compile(
+    rb'\]\s*,\s*"(?:institution_assertions|countries_distinct_count|institutions_distinct_count'
+    rb'|corresponding_author_ids|corresponding_institution_ids|host_venue|apc_list|apc_paid'
+    rb'|fwci|has_fulltext|cited_by_count|biblio|is_retracted|is_paratext|primary_topic'
+    rb'|topics|keywords|concepts|mesh|locations_count|locations|best_oa_location'
+    rb'|referenced_works|related_works|abstract_inverted_index|counts_by_year)"\s*:')
+
+
+def _load_work(data: bytes) -> object:
+    """The JSON of a work, parsed only up to the end of its authorships when it can be.
+
+    OpenAlex records put ``id``, ``publication_year`` and ``authorships`` before the
+    bulk (locations, concepts, referenced works, the abstract): the text is cut where
+    the next known top-level key follows the authorships array, and parsed only when
+    that gives a valid object holding all three; otherwise (or for any other key order)
+    the whole line is parsed. A wrong cut can never give a valid object: it would leave
+    a string or a bracket open.
+    """
+    start = data.find(b'"authorships"')
+    if start > 0:
+        m = _AFTER_AUTHORSHIPS.search(data, start)
+        if m is not None:
+            try:
+                head = orjson.loads(data[:m.start() + 1] + b"}")
+            except orjson.JSONDecodeError:
+                head = None
+            if (isinstance(head, dict) and "id" in head and "publication_year" in head
+                    and isinstance(head.get("authorships"), list)):
+                return head
+    return orjson.loads(data)
 
 
 def _line_rows(line_no: int, line: bytes, source: str, encoding: str
@@ -257,7 +274,7 @@ def _line_rows(line_no: int, line: bytes, source: str, encoding: str
     """The rows of one JSON line, or the reason it gives none."""
     try:
         data = line if encoding == "utf-8" else line.decode(encoding).encode("utf-8")
-        work = orjson.loads(data)
+        work = _load_work(data)
     except UnicodeDecodeError as exc:
         return [], (line_no, "bad_encoding", f"not valid {encoding} ({exc.reason})",
                     line.decode("utf-8", "replace"))
@@ -311,39 +328,116 @@ def _frame(tables: list[pa.Table]) -> pd.DataFrame:
     return table.select([*CONTRACT_COLUMNS, ROW_COLUMN]).to_pandas()
 
 
-def read_openalex(path: str | Path, source: str, encoding: str | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _parse_chunk(job: tuple[int, bytes, str, str]
+                 ) -> tuple[pa.Table | None, list[BadRow], int, int]:
+    """``(rows as a table, bad lines, blank lines, lines)`` of a block of whole lines,
+    the first being line ``first``."""
+    first, block, source, enc = job
+    lines = block.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the block ends with a line end
+    rows: list[tuple] = []
+    bad: list[BadRow] = []
+    blank = 0
+    for i, line in enumerate(lines):
+        if not line or line.isspace():
+            blank += 1
+            continue
+        got, why = _line_rows(first + i, line, source, enc)
+        rows.extend(got)
+        if why is not None:
+            bad.append(why)
+    return (_chunk_table(rows) if rows else None), bad, blank, len(lines)
+
+
+def _decompressed(path: Path) -> Iterator[bytes]:
+    """The bytes of a plain or gzip file (every member of a multi-member one), in blocks.
+    zlib checks each member's CRC and length; a truncated file raises EOFError."""
+    with open(path, "rb") as fh:
+        if not path.name.lower().endswith(".gz"):
+            while raw := fh.read(_READ_BYTES):
+                yield raw
+            return
+        dec = zlib.decompressobj(wbits=31)
+        started = False
+        while raw := fh.read(_READ_BYTES):
+            while raw:
+                if dec.eof:  # the previous member is complete: the next one starts
+                    dec = zlib.decompressobj(wbits=31)
+                out = dec.decompress(raw)
+                started = True
+                if out:
+                    yield out
+                raw = dec.unused_data if dec.eof else b""
+        if started and not dec.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker")
+
+
+def _chunks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, block of whole lines)``, a few MB each: the parent
+    only decompresses and cuts at line ends."""
+    first = 1
+    carry = b""
+    try:
+        for block in _decompressed(path):
+            buf = carry + block if carry else block
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0:
+                carry = buf
+                continue
+            chunk, carry = buf[:cut], buf[cut:]
+            yield first, chunk
+            first += chunk.count(b"\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ExtractError(f"{path}: cannot be read: {exc}") from exc
+    if carry:
+        yield first, carry
+
+
+def _parsed(path: Path, source: str, enc: str, workers: int
+            ) -> Iterator[tuple[pa.Table | None, list[BadRow], int, int]]:
+    """The parsed chunks of a file, in file order: in this process, or in ``workers``
+    processes (forked; a few chunks in flight, so memory stays bounded)."""
+    jobs = ((first, block, source, enc) for first, block in _chunks(path))
+    if workers <= 1:
+        yield from map(_parse_chunk, jobs)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(pool.submit(_parse_chunk, job))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def read_openalex(path: str | Path, source: str, encoding: str | None = None,
+                  workers: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Author-institution rows of OpenAlex works in JSON lines (see module docstring).
 
     Bad lines: ``bad_json`` (does not parse, or is not a JSON object), ``bad_encoding``
     (not UTF-8, or not ``encoding`` when one is given), ``no_authorships`` (a work
     without any authorship). Blank lines are skipped and counted. A file where no line
     parses stops with an ExtractError. ``.gz`` files are decompressed as they are read;
-    lines are parsed with orjson.
+    lines are parsed with orjson, in chunks of lines, by ``workers`` processes when more
+    than one (same result, in the same order).
     """
     path = Path(path)
     check_file(path)
     enc = codecs.lookup(encoding).name if encoding else "utf-8"
     tables: list[pa.Table] = []
-    rows: list[tuple] = []
     bad: list[BadRow] = []
-    n_lines = n_blank = 0
-    for line_no, line in _open_lines(path):
-        n_lines = line_no
-        if not line.strip():
-            n_blank += 1
-            continue
-        got, why = _line_rows(line_no, line, source, enc)
-        rows.extend(got)
-        if why is not None:
-            bad.append(why)
-        if len(rows) >= _CHUNK_ROWS:
-            tables.append(_chunk_table(rows))
-            rows = []
+    n_blank = n_lines = 0
+    for table, chunk_bad, blank, n in _parsed(path, source, enc, workers):
+        if table is not None:
+            tables.append(table)
+        bad.extend(chunk_bad)
+        n_blank += blank
+        n_lines += n
     if n_lines == n_blank:
         raise ExtractError(f"{path}: file is empty")
-    if rows:
-        tables.append(_chunk_table(rows))
     if not tables:
         reasons = sorted({b[1] for b in bad})
         raise ExtractError(f"{path}: no usable OpenAlex work in {n_lines - n_blank} line(s) "
