@@ -132,8 +132,8 @@ def mem_mb_for(rule):
     known before its inputs exist (needed inside group jobs).
     """
     if _uses_input(rule):
-        return lambda wildcards, input, threads, attempt: memory_mb(
-            rule, wildcards, input, attempt, threads)
+        return lambda wildcards, input, threads, attempt: memory_mb(rule, wildcards, input,
+                                                                    attempt, threads)
     return lambda wildcards, threads, attempt: memory_mb(rule, wildcards, (), attempt, threads)
 
 
