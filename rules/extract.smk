@@ -36,8 +36,12 @@ rule check_data:
     output:
         "results/extract/data_checks.txt",
     params:
-        variants={v: {"sources": list(VARIANT[v]["sources"]), "windows": VARIANT[v]["windows"]}
-                  for v in VARIANTS},
+        # sorted: the order of the variants in a config file is no reason to check again
+        variants={
+            v: {"sources": sorted(VARIANT[v]["sources"]),
+                "windows": dict(sorted(VARIANT[v]["windows"].items()))}
+            for v in sorted(VARIANTS)
+        },
     log:
         "logs/check_data.log",
     benchmark:

@@ -7,7 +7,7 @@ from stclusters.logs import logged_step
 
 with logged_step(snakemake.log[0], "demo_world") as log:
     demo = dict(snakemake.params.demo)
-    n = write_demo(
+    demo_rows = write_demo(
         snakemake.output[0],
         seed=demo["seed"],
         scale=demo["scale"],
@@ -16,4 +16,4 @@ with logged_step(snakemake.log[0], "demo_world") as log:
         coords_share=demo["coords_share"],
         min_population=snakemake.params.min_population,
     )
-    log.info("wrote %s demo rows to %s", n, snakemake.output[0])
+    log.info("wrote %d demo rows to %s", len(demo_rows), snakemake.output[0])

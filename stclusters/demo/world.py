@@ -75,6 +75,26 @@ def hav_km(lat1, lon1, lat2, lon2):
 
 
 @functools.lru_cache(maxsize=4)
+def _country_rows(min_population: int) -> dict[str, np.ndarray]:
+    """Gazetteer indices of each country's places (sorted), so that a lookup within one
+    country never compares the whole gazetteer's strings."""
+    cc = gazetteer(min_population).cc
+    codes, uniques = pd.factorize(cc)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {u: order[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
+
+
+def _in_countries(min_population: int, countries) -> np.ndarray:
+    """Boolean mask of the gazetteer's places in ``countries``."""
+    rows = _country_rows(min_population)
+    mask = np.zeros(len(gazetteer(min_population).gid), dtype=bool)
+    for c in countries:
+        mask[rows.get(c, np.empty(0, dtype=np.int64))] = True
+    return mask
+
+
+@functools.lru_cache(maxsize=4)
 def _name_index(min_population: int) -> dict:
     g = gazetteer(min_population)
     exact: dict = {}
@@ -96,7 +116,8 @@ def _resolve(name: str, cc: str, min_population: int) -> int:
     g = gazetteer(min_population)
     country, _, admin = cc.partition(":")
     if admin:
-        sel = np.where((g.cc == country) & (g.admin1 == admin))[0]
+        sel = _country_rows(min_population).get(country, np.empty(0, dtype=np.int64))
+        sel = sel[g.admin1[sel] == admin]
         idx = sel[g.name[sel] == name]
         if len(idx) == 0:
             idx = np.array([i for i in sel if name in g.alts[i]], dtype=np.int64)
@@ -111,7 +132,8 @@ def _resolve(name: str, cc: str, min_population: int) -> int:
 
 def _nearest(lat: float, lon: float, cc: str, min_population: int) -> int:
     g = gazetteer(min_population)
-    idx = np.where((g.cc == cc) & (g.pop >= min_population))[0]
+    idx = _country_rows(min_population).get(cc, np.empty(0, dtype=np.int64))
+    idx = idx[g.pop[idx] >= min_population]
     return int(idx[np.argmin(hav_km(lat, lon, g.lat[idx], g.lon[idx]))])
 
 
@@ -160,13 +182,14 @@ def _components(places: str, min_population: int):
 
 
 def _remainder_candidates(
-    comps: np.ndarray, radius_km: float, g: Gazetteer, eligible: np.ndarray
+    comps: np.ndarray, radius_km: float, g: Gazetteer, eligible: np.ndarray,
+    min_population: int,
 ) -> np.ndarray:
     """Eligible places of the components' countries within ``radius_km`` of any component,
     the components themselves excluded (sorted gazetteer indices)."""
     cand = np.zeros(len(g.gid), dtype=bool)
     ccs = set(g.cc[comps])
-    in_cc = np.isin(g.cc, list(ccs)) & eligible
+    in_cc = _in_countries(min_population, ccs) & eligible
     r = radius_km
     for c in comps:
         box = in_cc & (np.abs(g.lat - g.lat[c]) < r / 111.0 + 0.01)
@@ -188,7 +211,8 @@ def _metro_places(m: pd.DataFrame, g: Gazetteer, min_population: int):
     for _, row in m.iterrows():
         comps, shares, alat, alon = _components(str(row["places"]), min_population)
         rem = max(0.0, 1.0 - shares.sum())
-        cidx = _remainder_candidates(comps, float(row["radius_km"]), g, eligible)
+        cidx = _remainder_candidates(comps, float(row["radius_km"]), g, eligible,
+                                     min_population)
         if rem > 0 and len(cidx):
             w = np.maximum(g.pop[cidx], 1).astype(float) ** POP_POWER
             w = _capped(rem * w / w.sum(), REMAINDER_CAP)
