@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 8
 PYTEST_ARGS ?=
+# test files run in parallel (pytest-xdist), the workflow runs first (tests/conftest.py)
+PYTEST_WORKERS ?= 3
 STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-slurm lint dryrun report clean venv
@@ -30,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -n --quiet rules --cores $(CORES)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # the SLURM executor plugin (the `slurm` extra), on top of the dev install
 SLURM_STAMP := $(VENV)/.installed-slurm

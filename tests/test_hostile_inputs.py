@@ -129,6 +129,24 @@ def test_reports_show_payloads_as_text_only(run, report):
         assert "|pipe|" in text and "$\\frac{1}{2}$" in text and "\\input{/etc/passwd}" in text
 
 
+def test_briefs_show_payloads_as_text_only(run):
+    pages = sorted((run / "results/briefs/gii2025/clusters").glob("*.html"))
+    assert len(pages) == 3
+    text = ""
+    for path in pages:
+        p = page(path)
+        assert "script" not in {t for t, _ in p.elements}, path
+        for tag, attrs in p.elements:
+            assert not [a for a in attrs if a.lower().startswith("on")], (path, tag, attrs)
+            if tag == "img":
+                assert attrs["src"].startswith("data:image/png;base64,"), attrs
+            if tag == "a":
+                assert not attrs.get("href", "").startswith(("http://x", "javascript")), attrs
+        text += "".join(p.text)
+    # the top organisations of the top clusters are payloads: shown as text
+    assert sum(h in text for h in HOSTILE) >= 2
+
+
 def test_no_csv_cell_is_a_live_formula(run):
     files = sorted((run / "results").rglob("*.csv"))
     assert len(files) > 20
