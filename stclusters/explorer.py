@@ -29,6 +29,7 @@ import pandas as pd
 
 from stclusters.briefs.basemap import BASEMAP_CREDIT, countries
 from stclusters.briefs.data import Variant, pair_matches
+from stclusters.io import write_text
 from stclusters.report.charts import SOURCE_COLOURS, SOURCE_LABELS
 from stclusters.report.maps import GROUP_COLOURS
 from stclusters.report.regions import OTHER_GROUP, economy_group
@@ -206,6 +207,5 @@ def write_explorer(
             href = os.path.relpath(path.parent, out.parent).replace(os.sep, "/")
             briefs[name] = (pd.read_csv(path), href)
     text = render_explorer(explorer_data(variants, briefs, **kw))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_text(out, text)
     return out.stat().st_size

@@ -14,7 +14,7 @@ import pandas as pd
 from stclusters.briefs.data import ClusterBrief, Variant, cluster_briefs
 from stclusters.briefs.html import brief_html, index_html
 from stclusters.briefs.page import BriefPage
-from stclusters.io import write_csv
+from stclusters.io import write_bytes, write_csv, write_text
 from stclusters.report.charts import SOURCE_LABELS
 
 CLUSTER_FOLDER = "clusters"
@@ -67,16 +67,15 @@ def write_briefs(
                      context=ref.current[["lat", "lon"]].drop_duplicates())
     for i, b in enumerate(briefs):
         page.draw(b)
-        (folder / f"{b.stem}.pdf").write_bytes(page.pdf_bytes())
+        write_bytes(folder / f"{b.stem}.pdf", page.pdf_bytes())
         images = {k: page.png_crop(k) for k in ("map", "charts")}
         text = brief_html(b, images, SOURCE_LABELS,
                           prev_stem=briefs[i - 1].stem if i else None,
                           next_stem=briefs[i + 1].stem if i + 1 < len(briefs) else None)
-        (folder / f"{b.stem}.html").write_text(text, encoding="utf-8")
+        write_text(folder / f"{b.stem}.html", text)
         if log and (i + 1) % 20 == 0:
             log.info("%d briefs written (%.1f s)", i + 1, time.perf_counter() - t0)
-    (out / "index.html").write_text(index_html(ref.label, briefs, CLUSTER_FOLDER),
-                                    encoding="utf-8")
+    write_text(out / "index.html", index_html(ref.label, briefs, CLUSTER_FOLDER))
     table = index_table(briefs)
     write_csv(table, out / "index.csv")
     if log:
