@@ -48,6 +48,7 @@ __all__ = [
     "Affiliation",
     "city_from_affiliation",
     "country_of",
+    "institution_ref",
     "looks_like_organization",
     "looks_like_street",
     "org_tokens",
@@ -208,6 +209,8 @@ _CEDEX = re.compile(r"\s+cedex(?:\s+\d{1,3})?\b|\s+BP\s*\d+|\bBP\s*\d+\s+", re.I
 _PAREN_CODE = re.compile(r"\s*\(([A-Z]{1,3})\)\s*$")
 _POSTAL_PREFIX = re.compile(r"^(?:[A-Z]{1,3}-)?\d")  # D-69120, SE-171, 80333
 _WORD = re.compile(r"[^\W_]+")
+_ROR_ID = re.compile(r"(?:^|ror\.org/)(0[a-hj-km-np-tv-z0-9]{6}\d{2})$", re.IGNORECASE)
+_OPENALEX_ID = re.compile(r"(?:^|openalex\.org/(?:institutions/)?)(I\d+)$", re.IGNORECASE)
 
 
 # ----------------------------------------------------------------- helpers
@@ -220,6 +223,24 @@ def org_tokens(s: str | None) -> list[str]:
     if not s:
         return []
     return _WORD.findall(_fold(s))
+
+
+def institution_ref(value: object) -> tuple[str | None, str | None]:
+    """``(ror, openalex)`` of an institution id in any usual form, the other one None.
+
+    ``https://ror.org/05dxps055`` and ``05dxps055`` -> ``("05dxps055", None)``;
+    ``https://openalex.org/I157725225`` and ``I157725225`` -> ``(None, "I157725225")``.
+    """
+    if value is None or not isinstance(value, str):
+        return None, None
+    s = value.strip().rstrip("/")
+    m = _ROR_ID.search(s)
+    if m:
+        return m.group(1).lower(), None
+    m = _OPENALEX_ID.search(s)
+    if m:
+        return None, m.group(1).upper()
+    return None, None
 
 
 @lru_cache(maxsize=65536)

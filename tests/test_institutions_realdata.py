@@ -1,7 +1,8 @@
 """The institution registry on real files: the ROR records of ../shared/realdata/ror.
 
 Skipped when the files are absent (they are never copied into the repository). The folder
-is ``$STCLUSTERS_REALDATA`` when set, else ``<repo>/../shared/realdata``.
+is found by tests/_realdata.py: ``$STCLUSTERS_REALDATA`` when set, else
+``<repo>/../shared/realdata``.
 
 Acceptance:
 * the ROR v2 and v1 files load into 35,990 + 15,380 = 51,370 institutions;
@@ -16,13 +17,13 @@ Acceptance:
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _realdata import REALDATA
 
 from stclusters.affiliation import parse_affiliation
 from stclusters.geo import haversine_km
@@ -31,8 +32,6 @@ from stclusters.geocode.gazetteer import build_gazetteer
 from stclusters.geocode.pipeline import InstitutionOptions
 from stclusters.geocode.registry import institution_ref, load_registry
 
-REALDATA = Path(os.environ.get("STCLUSTERS_REALDATA")
-                or Path(__file__).resolve().parents[2] / "shared" / "realdata")
 ROR = [REALDATA / "ror" / "ror_v2_records.json.gz", REALDATA / "ror" / "ror_v1_records.json.gz"]
 WORKS = REALDATA / "openalex" / "works_two_fixtures.jsonl"
 TABLE = Path(__file__).parent / "data" / "affiliations.csv"

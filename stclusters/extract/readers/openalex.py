@@ -8,6 +8,12 @@ organization = institution ``display_name``, country = institution ``country_cod
 OpenAlex institutions carry no city: it is taken from the author's raw affiliation string
 (see :func:`city_from_affiliation`); region and postal code likewise when the string
 carries a US/Canadian/Australian state code or a postal code.
+
+Two optional contract columns go with every row, for the geocoder's institution registry:
+``institution_id``, the institution's ROR id when it has one (``https://ror.org/05dxps055``,
+lower case, as :func:`stclusters.affiliation.institution_ref` reads it), else its
+OpenAlex id (``I157725225``); ``affiliation``, the raw affiliation string of that
+institution (the one the row's place is parsed from).
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ import pandas as pd
 import pyarrow as pa
 
 from stclusters.admin1 import region_admin1
+from stclusters.affiliation import institution_ref
 from stclusters.countries import iso2_of
 from stclusters.extract.contract import (
     CONTRACT_COLUMNS,
     LINES_ATTR,
+    PASS_THROUGH,
     ROW_COLUMN,
     ExtractError,
     check_file,
@@ -206,24 +214,41 @@ def _raw_for(au: dict, inst_id: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
+def _institution_id(ror: object, oa_id: object) -> str | None:
+    """The row's ``institution_id``: ``https://ror.org/<id>`` for a valid ROR id, else the
+    bare OpenAlex id (``I157725225``), else None (ids as
+    :func:`~stclusters.affiliation.institution_ref` normalises them)."""
+    bare_ror = institution_ref(ror)[0]
+    if bare_ror is not None:
+        return f"https://ror.org/{bare_ror}"
+    return institution_ref(oa_id)[1]
+
+
 def _author_rows(au: dict, head: tuple, tail: int, append) -> None:
     """Append the rows of one authorship: ``head`` + place + country + organization +
-    ``tail`` (the line number)."""
+    institution id + affiliation + ``tail`` (the line number)."""
     raws = [r for r in (au.get("raw_affiliation_strings") or ()) if isinstance(r, str)]
     insts = [i for i in (au.get("institutions") or ()) if isinstance(i, dict)]
     if not insts:
         countries = [c for c in (au.get("countries") or ()) if isinstance(c, str)]
         country = countries[0] if countries else None
-        append((*head, *_place(raws[0] if raws else None, country), country, None, tail))
+        raw = raws[0] if raws else None
+        append((*head, *_place(raw, country), country, None, None, raw, tail))
         return
     same = len(raws) == len(insts)
     has_affs = bool(au.get("affiliations"))
     for k, inst in enumerate(insts):
         country = inst.get("country_code")
-        raw = _raw_for(au, inst.get("id") or "") if has_affs else None
+        oa_id = inst.get("id")
+        raw = _raw_for(au, oa_id or "") if has_affs else None
         if raw is None and raws:
             raw = raws[k] if same else raws[0]
-        append((*head, *_place(raw, country), country, inst.get("display_name"), tail))
+        ror = inst.get("ror")
+        inst_id = _institution_id(ror if isinstance(ror, str) else None,
+                                  oa_id if isinstance(oa_id, str) else None)
+        append((*head, *_place(raw, country), country, inst.get("display_name"), inst_id,
+                raw, tail))
 
 
 def _work_rows(work: dict, line_no: int, source: str) -> list[tuple]:
@@ -294,7 +319,7 @@ def _line_rows(line_no: int, line: bytes, source: str, encoding: str
 
 
 _COLS = ["source", "doc_id", "year", "city", "region", "postal_code", "country",
-         "organization", ROW_COLUMN]
+         "organization", "institution_id", "affiliation", ROW_COLUMN]
 
 
 def _text_array(values: tuple) -> pa.Array:
@@ -319,13 +344,14 @@ def _chunk_table(rows: list[tuple]) -> pa.Table:
 
 
 def _frame(tables: list[pa.Table]) -> pd.DataFrame:
-    """The contract frame of the row tables: string columns (missing: null) and
-    ROW_COLUMN, kept Arrow-backed (a million works give millions of rows)."""
+    """The contract frame of the row tables: string columns (missing: null), the
+    pass-through columns and ROW_COLUMN, kept Arrow-backed (a million works give millions
+    of rows)."""
     table = pa.concat_tables(tables)
     for col in CONTRACT_COLUMNS:
         if col not in table.column_names:
             table = table.append_column(col, pa.nulls(len(table), pa.string()))
-    return table.select([*CONTRACT_COLUMNS, ROW_COLUMN]).to_pandas()
+    return table.select([*CONTRACT_COLUMNS, *PASS_THROUGH, ROW_COLUMN]).to_pandas()
 
 
 def _parse_chunk(job: tuple[int, bytes, str, str]
