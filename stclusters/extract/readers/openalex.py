@@ -322,12 +322,18 @@ _COLS = ["source", "doc_id", "year", "city", "region", "postal_code", "country",
          "organization", "institution_id", "affiliation", ROW_COLUMN]
 
 
+#: Arrow type of the text columns: the one pandas' ``str`` columns hold, so that the frame
+#: takes the parsed buffers without a copy (with ``pa.string()`` the conversion copies every
+#: column once: about 1.3 KB more memory per work at the peak)
+_TEXT = pa.large_string()
+
+
 def _text_array(values: tuple) -> pa.Array:
     """Strings (None: null) as an Arrow array; other values as their text."""
     try:
-        return pa.array(values, pa.string())
+        return pa.array(values, _TEXT)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array([None if v is None else str(v) for v in values], pa.string())
+        return pa.array([None if v is None else str(v) for v in values], _TEXT)
 
 
 def _chunk_table(rows: list[tuple]) -> pa.Table:
@@ -335,10 +341,9 @@ def _chunk_table(rows: list[tuple]) -> pa.Table:
     cols = list(zip(*rows, strict=True))
     data = {name: _text_array(values) for name, values in zip(_COLS[:-1], cols, strict=False)}
     try:
-        data["year"] = pa.array(cols[2], pa.int64()).cast(pa.string())
+        data["year"] = pa.array(cols[2], pa.int64()).cast(_TEXT)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        data["year"] = pa.array([None if v is None else str(v) for v in cols[2]],
-                                pa.string())
+        data["year"] = pa.array([None if v is None else str(v) for v in cols[2]], _TEXT)
     data[ROW_COLUMN] = pa.array(cols[-1], pa.int64())
     return pa.table(data)
 
@@ -350,7 +355,7 @@ def _frame(tables: list[pa.Table]) -> pd.DataFrame:
     table = pa.concat_tables(tables)
     for col in CONTRACT_COLUMNS:
         if col not in table.column_names:
-            table = table.append_column(col, pa.nulls(len(table), pa.string()))
+            table = table.append_column(col, pa.nulls(len(table), _TEXT))
     return table.select([*CONTRACT_COLUMNS, *PASS_THROUGH, ROW_COLUMN]).to_pandas()
 
 
