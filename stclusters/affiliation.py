@@ -47,7 +47,9 @@ from stclusters.text import fold_diacritics
 __all__ = [
     "Affiliation",
     "city_from_affiliation",
+    "clean_city_segment",
     "country_of",
+    "drop_email",
     "institution_ref",
     "looks_like_organization",
     "looks_like_street",
@@ -416,8 +418,7 @@ def _country_of_code(code: str, postal: str) -> str | None:
 
 # ----------------------------------------------------------------- the parser
 def _segments(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text)
-    text = _EMAIL.sub(" ", text)
+    text = drop_email(unicodedata.normalize("NFC", text))
     text = re.sub(r"[，、；\n\r\t]", ",", text)
     out = []
     for s in re.split(r"[,;]", text):
@@ -471,11 +472,21 @@ def _take_country(segs: list[str], country: str | None) -> str | None:
     return found
 
 
+def drop_email(text: str) -> str:
+    """``text`` without e-mail addresses and their ``Electronic address:`` notes."""
+    return _EMAIL.sub(" ", text) if "@" in text else text
+
+
+def clean_city_segment(segment: str) -> str:
+    """A city segment without CEDEX or BP and its number and a bracketed province code
+    (``75724 Paris CEDEX 15`` -> ``75724 Paris``; ``20133 Milano (MI)`` -> ``20133 Milano``)."""
+    seg = _CEDEX.sub(" ", f" {segment} ").strip()
+    return _PAREN_CODE.sub("", seg).strip()
+
+
 def _clean_city(segment: str) -> tuple[str, str | None, bool]:
     """City text of a segment: CEDEX, BP, province code and postal words removed."""
-    seg = _CEDEX.sub(" ", f" {segment} ").strip()
-    seg = _PAREN_CODE.sub("", seg).strip()
-    name, postal, house = split_postal(seg)
+    name, postal, house = split_postal(clean_city_segment(segment))
     return name.strip(" -–—"), postal, house
 
 

@@ -306,6 +306,19 @@ def test_openalex_errors(tmp_path):
          ("Stanford", "California", "94305")),
         ("1098 XH Amsterdam, The Netherlands", "NL", ("Amsterdam", None, "1098 XH")),
         ("", "US", (None, None, None)),
+        # institution words with accents, organisations without a city, CEDEX, e-mails
+        ("Universität zu Köln", "DE", (None, None, None)),
+        ("Karolinska Institutet", "SE", (None, None, None)),
+        ("ETH Zurich", "CH", (None, None, None)),
+        ("Public Knowledge Project, Canada", "CA", (None, None, None)),
+        ("Dept. of Physics, Universität zu Köln, 50937 Köln, Germany", "DE",
+         ("Köln", None, "50937")),
+        ("Institut Pasteur, 25-28 rue du Docteur Roux, 75724 Paris CEDEX 15, France", "FR",
+         ("Paris", None, "75724")),
+        ("Politecnico di Milano, Piazza Leonardo da Vinci 32, 20133 Milano (MI), Italy", "IT",
+         ("Milano", None, "20133")),
+        ("Fred Hutchinson Cancer Center, Seattle, WA 98109, USA. Electronic address: "
+         "jdoe@fredhutch.org.", "US", ("Seattle", "WA", "98109")),
     ],
 )
 def test_city_from_affiliation(text, cc, expected):
@@ -594,6 +607,24 @@ def test_cached_place_parse_equals_the_heuristic():
                 cases += [(r, c) for c in ("US", "DE", "CN", None)]
     for text, cc in cases:
         assert _place(text, cc) == city_from_affiliation(text, cc), text
+
+
+def test_reader_never_returns_an_organisation_as_the_city():
+    """The 257 real-style strings of tests/data/affiliations.csv: the reader's quick parse
+    names no organisation as a city (it knows fewer places than
+    :func:`stclusters.affiliation.parse_affiliation`, which is about 80 times slower)."""
+    from stclusters.affiliation import looks_like_organization, org_tokens
+
+    table = pd.read_csv(DATA / "affiliations.csv", keep_default_na=False, dtype=str)
+    got = [city_from_affiliation(a, c or None)[0]
+           for a, c in zip(table["affiliation"], table["record_country"], strict=True)]
+    assert not [g for g in got if g is not None and looks_like_organization(g)]
+    has_city = (table["city_in_string"] != "").to_numpy()
+    assert not [g for g, h in zip(got, has_city, strict=True) if g is not None and not h]
+    right = sum(" ".join(org_tokens(g)) == " ".join(org_tokens(c))
+                for g, c, h in zip(got, table["city_in_string"], has_city, strict=True)
+                if h and g)
+    assert (has_city.sum(), right) == (231, 185)
 
 
 OA_FIXTURES = realdata("openalex/works_two_fixtures.jsonl")

@@ -33,7 +33,12 @@ import pandas as pd
 import pyarrow as pa
 
 from stclusters.admin1 import region_admin1
-from stclusters.affiliation import institution_ref
+from stclusters.affiliation import (
+    clean_city_segment,
+    drop_email,
+    institution_ref,
+    looks_like_organization,
+)
 from stclusters.countries import iso2_of
 from stclusters.extract.contract import (
     CONTRACT_COLUMNS,
@@ -81,12 +86,18 @@ def _split_postal(token: str) -> tuple[str, str | None]:
     return " ".join(words), postal
 
 
+@lru_cache(maxsize=1 << 16)
 def _looks_like_org(city: str) -> bool:
+    """Whether a city candidate is an organisation, a street or an acronym: the quick
+    ASCII words, then :func:`stclusters.affiliation.looks_like_organization` (the world's
+    institution words, accents included: ``Universität zu Köln``, ``Karolinska
+    Institutet``, ``ETH Zurich``, ``Public Knowledge Project``); cached per candidate."""
     return bool(
         _NOT_CITY.search(city)
         or any(ch.isdigit() for ch in city)
         or (city.isupper() and " " not in city and len(city) <= 6)  # acronyms: NYU, CNRS
         or len(city.split()) > 4
+        or looks_like_organization(city)
     )
 
 
@@ -134,7 +145,7 @@ def _parse_tail(tail: tuple[str, ...], more: bool, country_iso2: str | None
         break
     if not toks:
         return None if more else (region_token, None if region_token else region, postal)
-    city, found = _split_postal(toks[-1])
+    city, found = _split_postal(clean_city_segment(toks[-1]))
     postal = postal or found
     if not city or _looks_like_org(city):
         if region_token is not None:
@@ -168,6 +179,7 @@ def _place(text: str | None, country_iso2: str | None) -> tuple[
     tokens vary), on all of them only when those do not settle it."""
     if not text or not isinstance(text, str):
         return None, None, None
+    text = drop_email(text)
     for n in (2, 3, _TAIL):
         split = _tail_tokens(text, n)
         if split is None:
@@ -190,16 +202,21 @@ def city_from_affiliation(text: str | None, country_iso2: str | None) -> tuple[
     that :func:`stclusters.admin1.region_admin1` recognises for the country (US states,
     Canadian provinces, Australian states by code with an optional postal code:
     ``MA 02139``, ``ON N6A 3K7``, ``NSW 2006``; or by name: ``Massachusetts``) gives the
-    region. The next token is the city, after removing leading or trailing postal-code
-    words (``80333 Munich``, ``Shenzhen 518055``, ``London SW7 2AZ``). A city candidate
-    that looks like an organization, a street or an acronym (``University``, ``Dept``,
-    ``Inc``, ``Road``, digits, ``NYU``) is not taken: when a division name was taken as
-    the region just before, that name is the city instead (``NYU, New York, USA``), else
-    the city is None.
+    region. The next token is the city, after removing CEDEX and a bracketed province code
+    (``Paris CEDEX 15``, ``Milano (MI)``) and leading or trailing postal-code words
+    (``80333 Munich``, ``Shenzhen 518055``, ``London SW7 2AZ``). A city candidate that
+    looks like an organization, a street or an acronym (``University``, ``Dept``, ``Inc``,
+    ``Road``, digits, ``NYU``, and the institution words of any language that
+    :func:`stclusters.affiliation.looks_like_organization` knows: ``Universität zu Köln``,
+    ``Karolinska Institutet``) is not taken: when a division name was taken as the region
+    just before, that name is the city instead (``NYU, New York, USA``), else the city is
+    None. E-mail addresses are dropped first. This is the quick parse of the reader;
+    :func:`stclusters.affiliation.parse_affiliation` knows more places (native country
+    names, divisions of every country) at about 80 times the cost.
     """
     if not text or not isinstance(text, str):
         return None, None, None
-    got = _parse_tail(tuple(_tokens(text)), False, country_iso2)
+    got = _parse_tail(tuple(_tokens(drop_email(text))), False, country_iso2)
     return got if got is not None else (None, None, None)  # whole string: never None
 
 
