@@ -47,7 +47,10 @@ from stclusters.text import fold_diacritics
 __all__ = [
     "Affiliation",
     "city_from_affiliation",
+    "clean_city_segment",
     "country_of",
+    "drop_email",
+    "institution_ref",
     "looks_like_organization",
     "looks_like_street",
     "org_tokens",
@@ -208,6 +211,8 @@ _CEDEX = re.compile(r"\s+cedex(?:\s+\d{1,3})?\b|\s+BP\s*\d+|\bBP\s*\d+\s+", re.I
 _PAREN_CODE = re.compile(r"\s*\(([A-Z]{1,3})\)\s*$")
 _POSTAL_PREFIX = re.compile(r"^(?:[A-Z]{1,3}-)?\d")  # D-69120, SE-171, 80333
 _WORD = re.compile(r"[^\W_]+")
+_ROR_ID = re.compile(r"(?:^|ror\.org/)(0[a-hj-km-np-tv-z0-9]{6}\d{2})$", re.IGNORECASE)
+_OPENALEX_ID = re.compile(r"(?:^|openalex\.org/(?:institutions/)?)(I\d+)$", re.IGNORECASE)
 
 
 # ----------------------------------------------------------------- helpers
@@ -220,6 +225,24 @@ def org_tokens(s: str | None) -> list[str]:
     if not s:
         return []
     return _WORD.findall(_fold(s))
+
+
+def institution_ref(value: object) -> tuple[str | None, str | None]:
+    """``(ror, openalex)`` of an institution id in any usual form, the other one None.
+
+    ``https://ror.org/05dxps055`` and ``05dxps055`` -> ``("05dxps055", None)``;
+    ``https://openalex.org/I157725225`` and ``I157725225`` -> ``(None, "I157725225")``.
+    """
+    if value is None or not isinstance(value, str):
+        return None, None
+    s = value.strip().rstrip("/")
+    m = _ROR_ID.search(s)
+    if m:
+        return m.group(1).lower(), None
+    m = _OPENALEX_ID.search(s)
+    if m:
+        return None, m.group(1).upper()
+    return None, None
 
 
 @lru_cache(maxsize=65536)
@@ -395,8 +418,7 @@ def _country_of_code(code: str, postal: str) -> str | None:
 
 # ----------------------------------------------------------------- the parser
 def _segments(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text)
-    text = _EMAIL.sub(" ", text)
+    text = drop_email(unicodedata.normalize("NFC", text))
     text = re.sub(r"[，、；\n\r\t]", ",", text)
     out = []
     for s in re.split(r"[,;]", text):
@@ -450,11 +472,21 @@ def _take_country(segs: list[str], country: str | None) -> str | None:
     return found
 
 
+def drop_email(text: str) -> str:
+    """``text`` without e-mail addresses and their ``Electronic address:`` notes."""
+    return _EMAIL.sub(" ", text) if "@" in text else text
+
+
+def clean_city_segment(segment: str) -> str:
+    """A city segment without CEDEX or BP and its number and a bracketed province code
+    (``75724 Paris CEDEX 15`` -> ``75724 Paris``; ``20133 Milano (MI)`` -> ``20133 Milano``)."""
+    seg = _CEDEX.sub(" ", f" {segment} ").strip()
+    return _PAREN_CODE.sub("", seg).strip()
+
+
 def _clean_city(segment: str) -> tuple[str, str | None, bool]:
     """City text of a segment: CEDEX, BP, province code and postal words removed."""
-    seg = _CEDEX.sub(" ", f" {segment} ").strip()
-    seg = _PAREN_CODE.sub("", seg).strip()
-    name, postal, house = split_postal(seg)
+    name, postal, house = split_postal(clean_city_segment(segment))
     return name.strip(" -–—"), postal, house
 
 

@@ -10,20 +10,16 @@ alternate or fuzzy; region/country fallbacks do not count); the overall placed r
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
+from _realdata import REALDATA
 
 from stclusters.extract.contract import ROW_COLUMN, validate
 from stclusters.extract.readers.crunchbase import read_crunchbase
 from stclusters.geocode import geocode
 from stclusters.geocode.gazetteer import build_gazetteer
 
-CRUNCHBASE = (Path(os.environ.get("STCLUSTERS_SHARED")
-                   or Path(__file__).resolve().parents[2] / "shared")
-              / "realdata" / "crunchbase_2015_acquisitions.csv")
+CRUNCHBASE = REALDATA / "crunchbase_2015_acquisitions.csv"
 CITY_LEVEL = ("exact", "alternate", "fuzzy")
 
 

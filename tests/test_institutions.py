@@ -322,3 +322,56 @@ def test_given_coordinates_in_the_wrong_country_are_set_aside(gaz):
     assert qa.loc[("pub", "CH"), "given_wrong_country"] == 0
     off = geocode(recs, places, names, check_given_country=False)[0].set_index("record_id")
     assert off.loc[0, "geo_method"] == "given" and off.loc[0, "lat"] == PARIS[0]
+
+
+def _authorship(insts: list[dict], raws: list[str], countries: list[str]) -> dict:
+    return {"author": {"id": "https://openalex.org/A1", "display_name": "A"},
+            "institutions": insts, "countries": countries, "raw_affiliation_strings": raws}
+
+
+def test_openalex_works_through_extract_are_placed_at_their_institution(gaz, tables,
+                                                                       tmp_path):
+    """The OpenAlex reader's institution_id and affiliation reach the geocoder through the
+    extract stage: a ROR id in the registry (in upper case, as a URL) places the row at the
+    institution whatever its string says; an OpenAlex id of the registry likewise; an
+    unknown id falls to the string's institution name, then its city."""
+    from stclusters.extract.stage import extract
+
+    uw = {"id": "https://openalex.org/I201448701", "display_name": "University of Washington",
+          "ror": "https://ror.org/00CVXB145", "country_code": "US"}
+    impact = {"id": "https://openalex.org/I999", "display_name": "Impactstory", "ror": None,
+              "country_code": "US"}
+    cologne = {"id": "https://openalex.org/I14243506", "display_name": "University of Cologne",
+               "ror": "https://ror.org/0zzzzzz99", "country_code": "DE"}  # not in registry
+    works = [
+        {"id": "https://openalex.org/W1", "publication_year": 2020, "authorships": [
+            _authorship([uw], ["Information School, Tacoma, WA, USA"], ["US"]),
+            _authorship([impact], ["Impactstory, Raleigh, NC, USA"], ["US"])]},
+        {"id": "https://openalex.org/W2", "publication_year": 2021, "authorships": [
+            _authorship([cologne], ["Dept. of Physics, Universität zu Köln, 50937 Köln, "
+                                    "Germany"], ["DE"]),
+            _authorship([], ["Seattle University, Seattle, WA 98122, USA"], ["US"])]},
+    ]
+    path = tmp_path / "works.jsonl"
+    path.write_text("\n".join(json.dumps(w, ensure_ascii=False) for w in works) + "\n",
+                    encoding="utf-8")
+    records, _, _ = extract([{"path": str(path), "format": "openalex"}])
+    assert records["institution_id"].tolist()[:3] == [
+        "https://ror.org/00cvxb145", "I999", "https://ror.org/0zzzzzz99"]
+    places, names = gaz
+    placed, unmatched = geocode(records, places, names, registry=InstitutionOptions(*tables))
+    assert len(unmatched) == 0
+    p = placed.set_index("record_id")
+    assert p["geo_method"].tolist() == ["institution", "institution", "affiliation_match",
+                                        "affiliation_match"]
+    inst = tables[0].set_index("ror")
+    # the ROR record's coordinates, not the OpenAlex record's nor Tacoma's
+    assert (p.loc[0, "lat"], p.loc[0, "lon"]) == SEATTLE == tuple(
+        inst.loc["00cvxb145", ["lat", "lon"]])
+    assert (p.loc[1, "lat"], p.loc[1, "lon"]) == SANFORD  # by OpenAlex id, not Raleigh
+    assert (p.loc[2, "lat"], p.loc[2, "lon"]) == COLOGNE  # "Universität zu Köln" label
+    assert p.loc[3, "place_name"] == "Seattle"
+    assert p["country_iso2"].tolist() == ["US", "US", "DE", "US"]
+    qa = geocode_qa(placed, unmatched)["by_country"].set_index(["source", "country"])
+    assert qa.loc[("pub", "US"), "share_institution"] == pytest.approx(2 / 3)
+    assert qa.loc[("pub", "DE"), "share_affiliation_match"] == 1.0

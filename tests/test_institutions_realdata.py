@@ -1,7 +1,8 @@
 """The institution registry on real files: the ROR records of ../shared/realdata/ror.
 
 Skipped when the files are absent (they are never copied into the repository). The folder
-is ``$STCLUSTERS_REALDATA`` when set, else ``<repo>/../shared/realdata``.
+is found by tests/_realdata.py: ``$STCLUSTERS_REALDATA`` when set, else
+``<repo>/../shared/realdata``.
 
 Acceptance:
 * the ROR v2 and v1 files load into 35,990 + 15,380 = 51,370 institutions;
@@ -16,23 +17,22 @@ Acceptance:
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _realdata import REALDATA
 
 from stclusters.affiliation import parse_affiliation
+from stclusters.extract.stage import extract
 from stclusters.geo import haversine_km
 from stclusters.geocode import geocode
 from stclusters.geocode.gazetteer import build_gazetteer
 from stclusters.geocode.pipeline import InstitutionOptions
 from stclusters.geocode.registry import institution_ref, load_registry
 
-REALDATA = Path(os.environ.get("STCLUSTERS_REALDATA")
-                or Path(__file__).resolve().parents[2] / "shared" / "realdata")
 ROR = [REALDATA / "ror" / "ror_v2_records.json.gz", REALDATA / "ror" / "ror_v1_records.json.gz"]
 WORKS = REALDATA / "openalex" / "works_two_fixtures.jsonl"
 TABLE = Path(__file__).parent / "data" / "affiliations.csv"
@@ -98,44 +98,45 @@ def test_affiliation_table_within_25_km(registry, gaz):
     assert share > without
 
 
-def _openalex_records() -> pd.DataFrame:
-    rows = []
+def _ror_pairs() -> list[tuple[str, str]]:
+    """(work id, bare ROR id) of every author-institution of the works file that has a
+    ROR id, read from the JSON directly (not through the reader)."""
+    pairs = []
     for line in WORKS.read_text(encoding="utf-8").splitlines():
         work = json.loads(line)
         for au in work["authorships"]:
-            by_inst = {i: a["raw_affiliation_string"] for a in au.get("affiliations") or []
-                       for i in a.get("institution_ids") or []}
-            raws = au.get("raw_affiliation_strings") or []
             for inst in au["institutions"]:
-                raw = by_inst.get(inst["id"]) or (raws[0] if raws else None)
-                a = parse_affiliation(raw, inst.get("country_code"))
-                rows.append({"source": "pub", "doc_id": work["id"], "year": 2018,
-                             "city": a.city, "region": a.region, "postal_code": a.postal_code,
-                             "country": inst.get("country_code") or a.country_iso2,
-                             "lat": np.nan, "lon": np.nan, "coord_status": "none",
-                             "institution_id": inst.get("ror") or inst["id"],
-                             "affiliation": raw})
-    recs = pd.DataFrame(rows)
-    recs["record_id"] = np.arange(len(recs), dtype=np.int64)
-    return recs
+                ror = institution_ref(inst.get("ror"))[0]
+                if ror is not None:
+                    pairs.append((work["id"], ror))
+    return pairs
 
 
 @pytest.mark.skipif(not WORKS.exists(), reason=f"{WORKS} not present")
 def test_openalex_authorships_with_a_ror_id_are_placed_at_the_institution(registry, gaz):
-    recs = _openalex_records()
+    """The works through the reader and the extract stage (institution_id, affiliation
+    passed through), then the geocoder with the registry."""
+    recs, rejects, _ = extract([{"path": str(WORKS), "format": "openalex"}])
+    assert len(rejects) == 0
     places, names = gaz
     placed, unmatched = geocode(recs, places, names, registry=registry)
     inst = registry.institutions.set_index("ror")
+    pairs = _ror_pairs()
+    in_registry = [(w, r) for w, r in pairs if r in inst.index]
     ror = recs["institution_id"].map(lambda v: institution_ref(v)[0])
     known = ror.isin(inst.index).to_numpy()
     p = placed.set_index("record_id").reindex(recs["record_id"])
-    print(f"\nOpenAlex: {len(recs)} author-institution rows, {known.sum()} with a ROR id in "
-          f"the registry; methods {placed['geo_method'].value_counts().to_dict()}; "
-          f"unmatched {len(unmatched)}")
-    assert known.sum() >= 14
+    print(f"\nOpenAlex: {len(recs)} author-institution rows, {len(pairs)} with a ROR id, "
+          f"{known.sum()} of them in the registry; methods "
+          f"{placed['geo_method'].value_counts().to_dict()}; unmatched {len(unmatched)}")
+    # every authorship-institution with a ROR id in the registry, as the JSON has them
+    assert sorted(zip(recs["doc_id"][known], ror[known], strict=True)) == sorted(in_registry)
+    assert len(in_registry) == 14 and len(pairs) == 16
     assert (p["geo_method"].to_numpy()[known] == "institution").all()
     assert np.allclose(p["lat"].to_numpy()[known], inst.loc[ror[known], "lat"].to_numpy())
     assert np.allclose(p["lon"].to_numpy()[known], inst.loc[ror[known], "lon"].to_numpy())
+    assert (p["country_iso2"].to_numpy()[known]
+            == inst.loc[ror[known], "country_iso2"].to_numpy()).all()
     # Impactstory's ROR id is not in these files: its string's city places it (Sanford, NC)
     other = p[~known]
     assert other["geo_method"].isin(["affiliation_match", "exact", "alternate"]).all()

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from stclusters.qa import METHOD_ORDER, by_source_method, geocode_qa, qa_figure
+from stclusters.qa import (
+    METHOD_ORDER,
+    REGISTRY_METHODS,
+    by_source_method,
+    figure_table,
+    geocode_qa,
+    qa_figure,
+)
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -89,3 +96,28 @@ def test_empty_inputs() -> None:
     assert len(qa["top_unmatched"]) == 0
     qa = geocode_qa(placed[placed["geo_method"] != "fuzzy"], unmatched)
     assert len(qa["lowest_fuzzy"]) == 0
+
+
+def test_registry_methods_per_source_and_country(tmp_path) -> None:
+    """institution and affiliation_match rows count per source and per country in every
+    table, and the figure keeps the registry methods that some row used."""
+    placed, unmatched = frames()
+    placed.loc[4, "geo_method"] = "institution"  # pub, FR
+    placed.loc[5, "geo_method"] = "affiliation_match"  # pub, FR
+    placed.loc[7, "geo_method"] = "institution"  # vc, IT
+    bc = geocode_qa(placed, unmatched)["by_country"].set_index(["source", "country"])
+    assert bc.loc[("pub", "FR"), ["share_institution", "share_affiliation_match"]].tolist() == [
+        pytest.approx(1 / 3), pytest.approx(1 / 3)]
+    assert bc.loc[("vc", "IT"), "share_institution"] == pytest.approx(1 / 2)  # + ITA unmatched
+    t = by_source_method(placed, unmatched, top_countries=2)
+    assert t.loc["pub", "institution"] == t.loc["pub: FR", "institution"] == pytest.approx(1 / 3)
+    assert t.loc["pub: FR", "affiliation_match"] == pytest.approx(1 / 3)
+    assert t.loc["pct", "institution"] == 0 and t.loc["vc: IT", "institution"] == 0.5
+    assert list(figure_table(t).columns) == ["rows", *METHOD_ORDER]
+    qa_figure(figure_table(t), tmp_path / "all.png")
+    assert imread(tmp_path / "all.png").shape[1] == 1350
+    # without a registry neither method has a row: the figure leaves both out
+    plain = by_source_method(*frames())
+    assert "institution" in plain.columns and (plain["institution"] == 0).all()
+    assert list(figure_table(plain).columns) == [
+        "rows", *[m for m in METHOD_ORDER if m not in REGISTRY_METHODS]]

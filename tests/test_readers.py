@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _realdata import REALDATA
 
 from stclusters.extract.contract import (
     BAD_COLUMNS,
+    CANONICAL,
     CONTRACT_COLUMNS,
     LINES_ATTR,
+    PASS_THROUGH,
     ROW_COLUMN,
     ExtractError,
     validate,
@@ -150,15 +152,16 @@ WORKS = [
         "authorships": [
             {"author_position": "first",
              "author": {"id": "https://openalex.org/A1", "display_name": "Ann"},
-             "institutions": [inst("I1", "Massachusetts Institute of Technology", "US"),
-                              inst("I2", "Harvard University", "US")],
+             "institutions": [inst("I1", "Massachusetts Institute of Technology", "US",
+                                   ror="https://ror.org/042nb2s44"),
+                              inst("I2", "Harvard University", "US", ror="03VEK6S52")],
              "countries": ["US"],
              "raw_affiliation_strings": [
                  "Department of Physics, MIT, Cambridge, MA 02139, USA",
                  "Harvard University, Cambridge, Massachusetts, United States"]},
             {"author_position": "last",
              "author": {"id": "https://openalex.org/A2", "display_name": "Bert"},
-             "institutions": [inst("I3", "Technical University of Munich", "DE")],
+             "institutions": [inst("I3", "Technical University of Munich", "DE", ror=None)],
              "countries": ["DE"],
              "raw_affiliation_strings": ["Technische Universität München, 80333 München, "
                                          "Germany"],
@@ -194,7 +197,7 @@ def openalex_file(tmp_path):
 
 def test_openalex_rows_per_author_institution(openalex_file):
     frame, bad = read_extract_with_bad(openalex_file, "openalex")  # default source
-    assert list(frame.columns) == [*CONTRACT_COLUMNS, ROW_COLUMN]
+    assert list(frame.columns) == [*CONTRACT_COLUMNS, *PASS_THROUGH, ROW_COLUMN]
     assert frame["doc_id"].tolist() == ["https://openalex.org/W1"] * 3 + [
         "https://openalex.org/W2"] * 2
     assert vals(frame["organization"]) == [
@@ -210,6 +213,42 @@ def test_openalex_rows_per_author_institution(openalex_file):
     assert bad[["input_row", "reason"]].values.tolist() == [[2, "bad_json"],
                                                            [5, "no_authorships"]]
     assert bad["raw"].str.startswith('{"id": "https://openalex.org/W9"').iloc[0]
+
+
+def test_openalex_institution_id_and_affiliation(openalex_file):
+    """ROR id (any case, URL or bare) as https://ror.org/<lower case>, else the OpenAlex
+    id (an invalid ROR id ignored); the raw string of that institution."""
+    frame, _ = read_openalex(openalex_file, "pub")
+    assert vals(frame["institution_id"]) == [
+        "https://ror.org/042nb2s44", "https://ror.org/03vek6s52", "I3", None, "I4"]
+    assert vals(frame["affiliation"]) == [
+        "Department of Physics, MIT, Cambridge, MA 02139, USA",  # by position
+        "Harvard University, Cambridge, Massachusetts, United States",
+        "TUM, Arcisstr. 21, 80333 München, Germany",  # affiliations[] names I3
+        "Tsinghua University, Beijing 100084, China",  # no institution: the first string
+        None]  # no raw string at all
+
+
+def test_pass_through_columns_only_when_an_input_has_them(openalex_file, tmp_path):
+    csv = tmp_path / "plain.csv"
+    csv.write_text("source,doc_id,year,city,country\npct,P1,2020,Berlin,DE\n"
+                   "pct,P2,2021,Paris,FR\n", encoding="utf-8")
+    alone, _, _ = extract([{"path": str(csv)}])
+    assert list(alone.columns) == CANONICAL
+    both, _, _ = extract([{"path": str(csv)}, {"path": str(openalex_file),
+                                                 "format": "openalex"}])
+    assert list(both.columns) == [*CANONICAL, "institution_id", "affiliation"]
+    assert str(both["institution_id"].dtype) == "string"
+    assert both["institution_id"].isna().tolist() == [True, True] + [False] * 3 + [True, False]
+    assert both.loc[4, "affiliation"] == "TUM, Arcisstr. 21, 80333 München, Germany"
+    # a contract file may carry them too: stripped, blank -> missing
+    given = tmp_path / "given.csv"
+    given.write_text('source,doc_id,year,city,country,affiliation\n'
+                     'pub,D1,2020,Köln,DE,"  Universität zu Köln, Köln  "\n'
+                     'pub,D2,2020,Köln,DE,\n', encoding="utf-8")
+    recs, _, _ = extract([{"path": str(given)}])
+    assert list(recs.columns) == [*CANONICAL, "affiliation"]
+    assert vals(recs["affiliation"]) == ["Universität zu Köln, Köln", None]
 
 
 def test_openalex_gz_and_extract_accounting(openalex_file, tmp_path):
@@ -267,6 +306,19 @@ def test_openalex_errors(tmp_path):
          ("Stanford", "California", "94305")),
         ("1098 XH Amsterdam, The Netherlands", "NL", ("Amsterdam", None, "1098 XH")),
         ("", "US", (None, None, None)),
+        # institution words with accents, organisations without a city, CEDEX, e-mails
+        ("Universität zu Köln", "DE", (None, None, None)),
+        ("Karolinska Institutet", "SE", (None, None, None)),
+        ("ETH Zurich", "CH", (None, None, None)),
+        ("Public Knowledge Project, Canada", "CA", (None, None, None)),
+        ("Dept. of Physics, Universität zu Köln, 50937 Köln, Germany", "DE",
+         ("Köln", None, "50937")),
+        ("Institut Pasteur, 25-28 rue du Docteur Roux, 75724 Paris CEDEX 15, France", "FR",
+         ("Paris", None, "75724")),
+        ("Politecnico di Milano, Piazza Leonardo da Vinci 32, 20133 Milano (MI), Italy", "IT",
+         ("Milano", None, "20133")),
+        ("Fred Hutchinson Cancer Center, Seattle, WA 98109, USA. Electronic address: "
+         "jdoe@fredhutch.org.", "US", ("Seattle", "WA", "98109")),
     ],
 )
 def test_city_from_affiliation(text, cc, expected):
@@ -400,11 +452,9 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def realdata(name: str) -> Path:
-    """A file of the shared real data: $STCLUSTERS_SHARED/realdata, else
-    <repo>/../shared/realdata (tests using it skip when it is absent)."""
-    base = Path(os.environ.get("STCLUSTERS_SHARED") or
-                Path(__file__).resolve().parents[2] / "shared")
-    return base / "realdata" / name
+    """A file of the shared real data (tests/_realdata.py; tests using it skip when it is
+    absent)."""
+    return REALDATA / name
 
 
 def test_crunchbase_2017_rounds_layout():
@@ -557,6 +607,24 @@ def test_cached_place_parse_equals_the_heuristic():
                 cases += [(r, c) for c in ("US", "DE", "CN", None)]
     for text, cc in cases:
         assert _place(text, cc) == city_from_affiliation(text, cc), text
+
+
+def test_reader_never_returns_an_organisation_as_the_city():
+    """The 257 real-style strings of tests/data/affiliations.csv: the reader's quick parse
+    names no organisation as a city (it knows fewer places than
+    :func:`stclusters.affiliation.parse_affiliation`, which is about 80 times slower)."""
+    from stclusters.affiliation import looks_like_organization, org_tokens
+
+    table = pd.read_csv(DATA / "affiliations.csv", keep_default_na=False, dtype=str)
+    got = [city_from_affiliation(a, c or None)[0]
+           for a, c in zip(table["affiliation"], table["record_country"], strict=True)]
+    assert not [g for g in got if g is not None and looks_like_organization(g)]
+    has_city = (table["city_in_string"] != "").to_numpy()
+    assert not [g for g, h in zip(got, has_city, strict=True) if g is not None and not h]
+    right = sum(" ".join(org_tokens(g)) == " ".join(org_tokens(c))
+                for g, c, h in zip(got, table["city_in_string"], has_city, strict=True)
+                if h and g)
+    assert (has_city.sum(), right) == (231, 185)
 
 
 OA_FIXTURES = realdata("openalex/works_two_fixtures.jsonl")

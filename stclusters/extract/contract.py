@@ -24,14 +24,20 @@ from stclusters.errors import UserError
 SOURCES = ("pct", "pub", "vc")
 TEXT_COLUMNS = ("city", "region", "postal_code", "country", "organization")
 REQUIRED = ("source", "doc_id", "year", "city", "country")
-OPTIONAL = ("region", "postal_code", "lat", "lon", "organization", "weight")
+OPTIONAL = ("region", "postal_code", "lat", "lon", "organization", "weight",
+            "institution_id", "affiliation")
+#: optional columns carried to the records only when an input has them (after CANONICAL,
+#: in this order): the contributor's institution id (ROR or OpenAlex) and the raw
+#: affiliation string, which the geocoder's institution registry uses
+PASS_THROUGH = ("institution_id", "affiliation")
 CANONICAL = [
     "record_id", "input_file", "input_row", "source", "doc_id", "year",
     "city", "region", "postal_code", "country", "organization",
     "lat", "lon", "coord_status", "weight", "weight_given", "doc_weight",
 ]
 YEAR_RANGE = (1900, 2100)
-#: the columns of a reader's frame (strings, blank = missing), in this order
+#: the columns of a reader's frame (strings, blank = missing), in this order; a reader may
+#: add columns of :data:`PASS_THROUGH`
 CONTRACT_COLUMNS = ["source", "doc_id", "year", "city", "region", "postal_code", "country",
                     "lat", "lon", "organization"]
 #: column of a reader's frame holding the 1-based data row of the input file
@@ -193,7 +199,8 @@ def validate(
     """Validate one raw frame. Returns ``(records, rejects)`` without weights or ids.
 
     ``records`` has the canonical columns except ``record_id``, ``weight`` and
-    ``doc_weight``; ``given_weight`` holds a valid ``weight`` column value or NaN (a
+    ``doc_weight``, plus the :data:`PASS_THROUGH` columns ``raw`` has (stripped text,
+    blank -> missing); ``given_weight`` holds a valid ``weight`` column value or NaN (a
     given weight above ``max_weight`` is rejected as ``bad_weight``). ``input_row`` is
     the frame's ROW_COLUMN where it has one (a reader's frame), else 1..n.
     """
@@ -232,6 +239,9 @@ def validate(
     out["lon"] = lon.to_numpy(dtype=float)
     out["coord_status"] = status.to_numpy()
     out["year"] = year_num.fillna(0).astype(np.int64).astype(np.int32).to_numpy()
+    for col in PASS_THROUGH:
+        if col in raw.columns:
+            out[col] = _clean_text(raw[col])
     return _split_rejects(raw, out, reasons, on_bad_row)
 
 

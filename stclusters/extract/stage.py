@@ -13,6 +13,7 @@ from stclusters.extract.contract import (
     CANONICAL,
     LINES_ATTR,
     MAX_WEIGHT,
+    PASS_THROUGH,
     ROW_COLUMN,
     SOURCES,
     ExtractError,
@@ -103,6 +104,14 @@ def _accounting(records: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
     return acc.reset_index(drop=True)
 
 
+def _pass_through(records: pd.DataFrame) -> list[str]:
+    """The :data:`PASS_THROUGH` columns some input had (others' rows null), as text."""
+    cols = [c for c in PASS_THROUGH if c in records.columns]
+    for c in cols:
+        records[c] = records[c].astype("string")
+    return cols
+
+
 def extract_with_lines(
     inputs: Iterable[Mapping[str, Any]],
     counting: str = "fractional",
@@ -113,7 +122,9 @@ def extract_with_lines(
     """:func:`extract`, plus the per-file line accounting (:data:`LINE_COLUMNS`): the
     physical lines of each file against the rows read from them (used or rejected),
     blank lines and lines inside multi-line quoted fields. ``workers``: processes for the
-    readers that parse in parallel (OpenAlex)."""
+    readers that parse in parallel (OpenAlex). The records carry the optional columns
+    :data:`~stclusters.extract.contract.PASS_THROUGH` after the canonical ones only when
+    an input has them."""
     recs, rejs, line_rows = [], [], []
     for entry in inputs:
         rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight, workers)
@@ -132,7 +143,7 @@ def extract_with_lines(
     rejects = pd.concat(rejs, ignore_index=True)
     records = assign_weights(records, counting)
     records.insert(0, "record_id", np.arange(len(records), dtype=np.int64))
-    records = records[CANONICAL]
+    records = records[CANONICAL + _pass_through(records)]
     lines = pd.DataFrame(line_rows, columns=LINE_COLUMNS)
     return records, rejects, _accounting(records, rejects), lines
 

@@ -38,7 +38,6 @@ import gzip
 import io
 import json
 import logging
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -46,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stclusters.affiliation import org_tokens
+from stclusters.affiliation import institution_ref, org_tokens
 
 __all__ = [
     "INSTITUTION_COLUMNS",
@@ -64,30 +63,10 @@ INSTITUTION_COLUMNS = ["inst", "ror", "openalex", "name", "country_iso2", "city"
                        "geonames_id", "status", "works_count", "origin"]
 NAME_COLUMNS = ["inst", "country_iso2", "key", "text", "kind"]
 _ORIGIN_RANK = {"ror_v2": 0, "ror_v1": 1, "openalex": 2}
-_ROR_ID = re.compile(r"(?:^|ror\.org/)(0[a-hj-km-np-tv-z0-9]{6}\d{2})$", re.IGNORECASE)
-_OPENALEX_ID = re.compile(r"(?:^|openalex\.org/(?:institutions/)?)(I\d+)$", re.IGNORECASE)
 
 
 class RegistryError(ValueError):
     """A registry file that cannot be read; the message names the file."""
-
-
-def institution_ref(value: object) -> tuple[str | None, str | None]:
-    """``(ror, openalex)`` of an institution id in any usual form, the other one None.
-
-    ``https://ror.org/05dxps055`` and ``05dxps055`` -> ``("05dxps055", None)``;
-    ``https://openalex.org/I157725225`` and ``I157725225`` -> ``(None, "I157725225")``.
-    """
-    if value is None or not isinstance(value, str):
-        return None, None
-    s = value.strip().rstrip("/")
-    m = _ROR_ID.search(s)
-    if m:
-        return m.group(1).lower(), None
-    m = _OPENALEX_ID.search(s)
-    if m:
-        return None, m.group(1).upper()
-    return None, None
 
 
 def org_key(name: str | None) -> str:
