@@ -119,6 +119,38 @@ def _aligned_labels(locations: pd.DataFrame):
     return w, aligned
 
 
+METRIC_COLUMNS = ["n_clusters", "share_clustered", "top_share", "spearman", "top_retained"]
+
+
+def _grid_summary(
+    locations: pd.DataFrame,
+    points: Mapping[tuple[float, float], pd.DataFrame],
+    baseline: pd.DataFrame,
+    top_n: int,
+    baseline_point: tuple[float, float] | None,
+    shares: tuple[str, str],
+    weights: tuple[str | None, str | None],
+) -> pd.DataFrame:
+    """One row per grid point ``(a, b)``: the two parameters (named ``shares``), the
+    shares as thresholds in record units (``weights``: a column name per share, None for
+    a parameter that is no share), the metrics of :func:`point_metrics` and
+    ``is_baseline``."""
+    w, aligned = _aligned_labels(locations)
+    total = float(w.sum())
+    base = aligned(baseline, "baseline")
+    rows = []
+    for (a, b), lab in sorted(points.items()):
+        row = {shares[0]: float(a), shares[1]: float(b)}
+        row.update({n: float(x) * total for n, x in zip(weights, (a, b), strict=True) if n})
+        row.update(point_metrics(w, aligned(lab, f"point {a}/{b}"), base, top_n))
+        row["is_baseline"] = baseline_point is not None and bool(
+            np.isclose(a, baseline_point[0]) and np.isclose(b, baseline_point[1])
+        )
+        rows.append(row)
+    cols = [*shares, *(n for n in weights if n), *METRIC_COLUMNS, "is_baseline"]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def sweep_summary(
     locations: pd.DataFrame,
     points: Mapping[tuple[float, float], pd.DataFrame],
@@ -133,20 +165,8 @@ def sweep_summary(
     ``points[(eps_km, min_share)]`` and ``baseline``: labels tables (``loc_id``,
     ``label``) over the same locations.
     """
-    w, aligned = _aligned_labels(locations)
-    total = float(w.sum())
-    base = aligned(baseline, "baseline")
-    rows = []
-    for (eps, ms), lab in sorted(points.items()):
-        row = {"eps_km": float(eps), "min_share": float(ms), "min_weight": float(ms) * total}
-        row.update(point_metrics(w, aligned(lab, f"point {eps}/{ms}"), base, top_n))
-        row["is_baseline"] = baseline_point is not None and (
-            np.isclose(eps, baseline_point[0]) and np.isclose(ms, baseline_point[1])
-        )
-        rows.append(row)
-    cols = ["eps_km", "min_share", "min_weight", "n_clusters", "share_clustered", "top_share",
-            "spearman", "top_retained", "is_baseline"]
-    return pd.DataFrame(rows, columns=cols)
+    return _grid_summary(locations, points, baseline, top_n, baseline_point,
+                         ("eps_km", "min_share"), (None, "min_weight"))
 
 
 def hdbscan_sweep_summary(
@@ -163,20 +183,6 @@ def hdbscan_sweep_summary(
     so ``spearman`` and ``top_retained`` say how far HDBSCAN's ranking agrees with it;
     ``baseline_point`` marks the variant's own HDBSCAN parameters when it uses HDBSCAN.
     """
-    w, aligned = _aligned_labels(locations)
-    total = float(w.sum())
-    base = aligned(baseline, "baseline")
-    rows = []
-    for (mss, mcs), lab in sorted(points.items()):
-        row = {"min_samples_share": float(mss), "min_cluster_share": float(mcs),
-               "min_samples_weight": float(mss) * total,
-               "min_cluster_weight": float(mcs) * total}
-        row.update(point_metrics(w, aligned(lab, f"point {mss}/{mcs}"), base, top_n))
-        row["is_baseline"] = baseline_point is not None and bool(
-            np.isclose(mss, baseline_point[0]) and np.isclose(mcs, baseline_point[1])
-        )
-        rows.append(row)
-    cols = ["min_samples_share", "min_cluster_share", "min_samples_weight",
-            "min_cluster_weight", "n_clusters", "share_clustered", "top_share", "spearman",
-            "top_retained", "is_baseline"]
-    return pd.DataFrame(rows, columns=cols)
+    return _grid_summary(locations, points, baseline, top_n, baseline_point,
+                         ("min_samples_share", "min_cluster_share"),
+                         ("min_samples_weight", "min_cluster_weight"))
