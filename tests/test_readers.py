@@ -691,6 +691,11 @@ def test_openalex_multi_member_and_truncated_gzip(openalex_file, tmp_path):
     two.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
     one, _ = read_openalex(openalex_file, "pub")
     pd.testing.assert_frame_equal(read_openalex(two, "pub")[0], one)
+    crc = bytearray(gzip.compress(data))
+    crc[-6] ^= 0xFF  # the member's CRC-32 no longer matches its data
+    (tmp_path / "crc.jsonl.gz").write_bytes(bytes(crc))
+    with pytest.raises(ExtractError, match=r"crc\.jsonl\.gz: cannot be read: .*checksum"):
+        read_openalex(tmp_path / "crc.jsonl.gz", "pub")
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(gzip.compress(data)[:-12])
     with pytest.raises(ExtractError, match=r"cut\.jsonl\.gz: cannot be read: compressed file "
