@@ -502,12 +502,14 @@ def _chunks(path: Path) -> Iterator[tuple[int, bytes]]:
     carry = b""
     try:
         for block in _decompressed(path):
-            buf = carry + block if carry else block
-            cut = buf.rfind(b"\n") + 1
+            cut = block.rfind(b"\n") + 1
             if cut == 0:
-                carry = buf
+                carry += block
                 continue
-            chunk, carry = buf[:cut], buf[cut:]
+            # one copy of the block: the carried part and the block up to its last line end
+            chunk = b"".join((carry, memoryview(block)[:cut])) if carry or cut < len(
+                block) else block
+            carry = block[cut:]
             yield first, chunk
             first += chunk.count(b"\n")
     except (OSError, EOFError, isal_zlib.error) as exc:
