@@ -28,7 +28,10 @@ on ``\\b`` word boundaries (which never fire around accented letters): ``Univers
 
 Everything here is a pure function of the text (no gazetteer); the geocoder decides what
 the city means. :func:`city_from_affiliation` keeps the contract of the OpenAlex reader's
-former function of that name: ``(city, region, postal_code)``.
+former function of that name: ``(city, region, postal_code)``. The module also holds what
+the OpenAlex reader and the institution registry share: :func:`institution_ref` (ROR and
+OpenAlex institution ids in any usual form) and the cleaners the reader's quick place parse
+borrows (:func:`drop_email`, :func:`clean_city_segment`, :func:`looks_like_organization`).
 """
 
 from __future__ import annotations

@@ -121,14 +121,16 @@ def _rank_section(ranking: pd.DataFrame, published: pd.DataFrame, rank_col: str)
 def _overlap(table: pd.DataFrame, k: int) -> dict:
     pub = table[table["published_rank"] <= k]
     ours = pd.to_numeric(pub["our_rank"], errors="coerce")
-    hit = int((ours <= k).sum())
+    # a published cluster we do not rank (our_rank missing) is not in our top k
+    inside = (ours <= k).fillna(False).to_numpy(dtype=bool)
+    hit = int(inside.sum())
     known = len(pub)
     return {
         "k": k,
         "known": known,
         "overlap": hit,
         "share": hit / known if known else None,
-        "missing": pub.loc[~(ours <= k).to_numpy(), "published_name"].astype(str).tolist(),
+        "missing": pub.loc[~inside, "published_name"].astype(str).tolist(),
     }
 
 

@@ -133,3 +133,15 @@ def test_published_ranking_is_faithful_to_itself():
     assert s["ranks"]["spearman"] == pytest.approx(1.0)
     assert all(o["share"] == 1.0 for o in s["top_overlap"])
     assert s["top_overlap"][0]["known"] == int((pub["rank"] <= 10).sum())
+
+
+def test_top_overlap_with_a_published_cluster_we_do_not_rank():
+    """A published top-k cluster with no match in our ranking (our_rank missing, a nullable
+    integer) counts as missing; it once made the overlap fail on the real files."""
+    from stclusters.fidelity import _overlap
+
+    table = pd.DataFrame({"published_rank": [1, 2, 3, 40],
+                          "our_rank": pd.array([1, None, 5, 2], dtype="Int64"),
+                          "published_name": ["A", "B", "C", "D"]})
+    assert _overlap(table, 3) == {"k": 3, "known": 3, "overlap": 1, "share": 1 / 3,
+                                  "missing": ["B", "C"]}

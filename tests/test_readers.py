@@ -649,6 +649,41 @@ def test_openalex_parallel_read_is_the_serial_one(openalex_file, monkeypatch):
     assert serial.attrs == parallel.attrs and serial.attrs[LINES_ATTR]["lines"] == 5
 
 
+def test_openalex_lenient_path_reads_as_the_typed_one(openalex_file, tmp_path, monkeypatch):
+    """Lines the typed msgspec decoder refuses go through orjson: same rows for the same
+    works, and odd values (an object where a list belongs, numbers for strings) dropped
+    rather than failing the line."""
+    import msgspec
+
+    from stclusters.extract.readers import openalex
+
+    typed, bad = read_openalex(openalex_file, "pub")
+
+    def refuse(data: bytes) -> None:
+        raise msgspec.ValidationError("refused")
+
+    monkeypatch.setattr(openalex, "_decode_work", refuse)
+    lenient, bad2 = read_openalex(openalex_file, "pub")
+    pd.testing.assert_frame_equal(typed, lenient)
+    pd.testing.assert_frame_equal(bad, bad2)
+    monkeypatch.undo()
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(json.dumps({
+        "id": "W7", "publication_year": 2022, "authorships": [
+            {"institutions": {"id": "I1"}, "countries": "DE",  # object, string: no list
+             "raw_affiliation_strings": ["Universität zu Köln, 50937 Köln, Germany", 7]},
+            {"institutions": [inst("I5", 12, ["FR"]), "junk"], "countries": ["FR"],
+             "raw_affiliation_strings": ["CNRS, 75005 Paris, France"],
+             "affiliations": [{"raw_affiliation_string": None, "institution_ids": "I5"}]},
+            "not an authorship"]}) + "\n", encoding="utf-8")
+    frame, bad3 = read_openalex(odd, "pub")
+    assert len(bad3) == 0
+    assert vals(frame["city"]) == ["Köln", "Paris"]
+    assert vals(frame["country"]) == [None, None]  # country_code ["FR"] is no code
+    assert vals(frame["organization"]) == [None, "12"]  # display_name as its text
+    assert vals(frame["institution_id"]) == [None, "I5"]
+
+
 def test_openalex_multi_member_and_truncated_gzip(openalex_file, tmp_path):
     data = openalex_file.read_bytes()
     half = data.index(b"\n", len(data) // 2) + 1
@@ -656,6 +691,11 @@ def test_openalex_multi_member_and_truncated_gzip(openalex_file, tmp_path):
     two.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
     one, _ = read_openalex(openalex_file, "pub")
     pd.testing.assert_frame_equal(read_openalex(two, "pub")[0], one)
+    crc = bytearray(gzip.compress(data))
+    crc[-6] ^= 0xFF  # the member's CRC-32 no longer matches its data
+    (tmp_path / "crc.jsonl.gz").write_bytes(bytes(crc))
+    with pytest.raises(ExtractError, match=r"crc\.jsonl\.gz: cannot be read: .*checksum"):
+        read_openalex(tmp_path / "crc.jsonl.gz", "pub")
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(gzip.compress(data)[:-12])
     with pytest.raises(ExtractError, match=r"cut\.jsonl\.gz: cannot be read: compressed file "
