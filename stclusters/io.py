@@ -117,6 +117,79 @@ def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataF
     return pq.read_table(path, columns=columns).to_pandas()
 
 
+def _arrow_table(df: pd.DataFrame) -> pa.Table:
+    """``df`` as an Arrow table without index or pandas metadata (see write_parquet)."""
+    return pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+
+
+class ParquetChunkWriter:
+    """Write a Parquet file chunk by chunk (one row group or more per chunk), atomically.
+
+    The streamed counterpart of :func:`write_parquet`: same compression and statistics,
+    no pandas metadata, so a file written in one chunk has the bytes :func:`write_parquet`
+    gives. The first chunk fixes the schema (or ``schema`` does); later chunks are cast
+    to it (an all-missing text column of a chunk is a null column in Arrow). Use as a
+    context manager; the file appears under ``path`` only when the block ends without an
+    error, and with the schema alone (no rows) when no chunk was written and ``schema``
+    was given::
+
+        with ParquetChunkWriter(out) as w:
+            for chunk in chunks:
+                w.write(chunk)
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema | None = None) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._atomic: Any = None
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> ParquetChunkWriter:
+        self._atomic = atomic_path(self.path)
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, chunk: pd.DataFrame | pa.Table) -> None:
+        """Append one chunk (a frame or an Arrow table) to the file."""
+        table = chunk if isinstance(chunk, pa.Table) else _arrow_table(chunk)
+        table = table.replace_schema_metadata(None)
+        if self.schema is None:
+            self.schema = table.schema
+        elif table.schema != self.schema:
+            table = table.select(self.schema.names).cast(self.schema)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="zstd",
+                                            write_statistics=True)
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if self._writer is None and exc_type is None:
+            if self.schema is None:
+                raise ValueError(f"{self.path}: no chunk written and no schema given")
+            self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="zstd",
+                                            write_statistics=True)
+        if self._writer is not None:
+            self._writer.close()
+        return bool(self._atomic.__exit__(exc_type, exc, tb))
+
+
+def iter_parquet(path: str | Path, chunk_rows: int, columns: list[str] | None = None
+                 ) -> Iterator[pd.DataFrame]:
+    """The rows of a Parquet file as frames of at most ``chunk_rows`` rows, in order
+    (only ``columns`` when given); memory bounded by the chunk, not the file."""
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=max(int(chunk_rows), 1), columns=columns):
+        yield pa.Table.from_batches([batch]).to_pandas()
+
+
+def parquet_rows(path: str | Path) -> int:
+    """Rows of a Parquet file, from its footer (nothing else read)."""
+    return pq.ParquetFile(path).metadata.num_rows
+
+
 def neutralise_cell(value: object) -> object:
     """``value`` made inert for spreadsheets: a string starting with ``= + - @``, a tab or
     a carriage return gets a leading single quote (``'=HYPERLINK(...)``), unless it is a
