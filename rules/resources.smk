@@ -47,9 +47,10 @@ RESOURCES = {
         # 417 MB of it wrappers) while the wrappers varied by up to 180 MB between
         # machines (539 here, 717 on the CI machine, for the same code): 100 MB more
         "dbscan": {"mem": 315, "per_mb": 50, "minutes_per_mb": 5},
-        # HDBSCAN's joblib worker processes make its peak jumpy (1.2-1.8 GB at the demo
-        # scale, up to 1.3 GB on the tiny one): sized to the largest seen
-        "hdbscan": {"mem": 1300, "per_mb": 500, "minutes": 20, "minutes_per_mb": 60},
+        # the exact weighted HDBSCAN (stclusters.whdbscan, numba, no worker processes):
+        # 295-417 MB at the demo scale (the largest with numba compiling), 0.59 GiB for
+        # 1M locations in benchmarks.md; as sweep_hdbscan, which builds the same hierarchy
+        "hdbscan": {"mem": 400, "per_mb": 100, "minutes": 20, "minutes_per_mb": 10},
     },
     "sweep_eps": {"mem": 210, "per_mb": 100, "minutes_per_mb": 5},
     # no input-size term: its inputs are made inside the same group job (see mem_mb_for)
@@ -73,8 +74,8 @@ RESOURCES = {
     "rank_uncertainty_figure": {"mem": 250},
     "appendix_report": {"mem": 280},
     "methodology_report": {"mem": 320},
-    # added with the features of this phase; estimates, not yet measured at the demo scale
-    # (benchmarks/check_requests.py will say how far off they are)
+    # added with the features of this phase; checked at the demo scale with
+    # benchmarks/check_requests.py (docs/cluster.md): 1.6-1.9x of the job peak
     "institutions": {"mem": 400, "per_mb": 60, "minutes": 10},
     "sweep_hdbscan": {"mem": 600, "per_mb": 100, "minutes": 20, "minutes_per_mb": 10},
     "sweep_summary_hdbscan": {"mem": 300},

@@ -78,10 +78,10 @@ def test_memory_follows_the_input_and_grows_with_each_attempt(res):
     geo = check_requests.Inputs({"results/extract/records.parquet": 5.7,
                                  "results/gazetteer/names.parquet": 8.0})
     assert res["memory_mb"]("geocode", {}, geo, 1) == 1250  # 600 + 430 + 33 x 5.7
-    # one rule, two models: HDBSCAN needs far more than DBSCAN on the same locations
+    # one rule, two models by the algorithm wildcard (DBSCAN pairs, HDBSCAN hierarchy)
     loc = check_requests.Inputs({"results/locations/x/locations.parquet": 1.0})
     assert res["memory_mb"]("cluster_source", {"algorithm": "dbscan"}, loc, 1) == 1000  # 965 up
-    assert res["memory_mb"]("cluster_source", {"algorithm": "hdbscan"}, loc, 1) == 2400  # 600+1300+500
+    assert res["memory_mb"]("cluster_source", {"algorithm": "hdbscan"}, loc, 1) == 1100  # 600+400+100
     assert res["runtime_minutes"]("extract", {}, raw, 1) == 15
     assert res["runtime_minutes"]("extract", {}, raw, 2) == 29  # (10 + 4.27) x 2, up
 
