@@ -85,6 +85,10 @@ def top_table(ranking: pd.DataFrame, top_n: int = 100) -> pd.DataFrame:
     return out
 
 
+#: clustering parameters shown as written (0.0004, not a share's 0.00)
+PARAMETER_COLUMNS = ("eps_km", "min_share", "min_samples_share", "min_cluster_share")
+
+
 def _is_share(col: str) -> bool:
     c = col.lower()
     return "share" in c or "(%)" in c or c in ("total", "score") or c.endswith("_pct")
@@ -106,6 +110,8 @@ def _number(value: object, kind: str) -> str | None:
         return str(int(value))
     if kind == "share":
         return f"{float(value):,.2f}"
+    if kind == "parameter":
+        return f"{float(value):g}"
     if kind == "count":
         return f"{float(value):,.1f}"
     return None
@@ -180,7 +186,9 @@ def _kinds(df: pd.DataFrame) -> list[str]:
     kinds = []
     for col in df.columns:
         s = df[col]
-        if _is_integer_like(str(col), s):
+        if str(col).lower() in PARAMETER_COLUMNS and pd.api.types.is_numeric_dtype(s):
+            kinds.append("parameter")
+        elif _is_integer_like(str(col), s):
             kinds.append("int")
         elif pd.api.types.is_numeric_dtype(s):
             kinds.append("share" if _is_share(str(col)) else "count")

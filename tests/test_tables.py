@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stclusters.tables import to_markdown, top_table, write_tables
+from stclusters.tables import to_html, to_markdown, top_table, write_tables
 
 
 def _ranking(n: int = 12, sources=("pct", "pub")) -> pd.DataFrame:
@@ -87,6 +87,15 @@ def test_markdown_generic_frame():
     assert (
         to_markdown(df) == "| source | rows\\_in | weight |\n|:---|---:|---:|\n| pct | 10 | 2.3 |\n"
     )
+
+
+def test_clustering_parameters_are_shown_as_written():
+    # a sweep table: min_share 0.0004 must not print as the share format's "0.00"
+    df = pd.DataFrame({"eps_km": [13.0], "min_share": [0.0004], "min_samples_share": [2e-05],
+                       "share_clustered": [70.6412]})
+    body = to_markdown(df).splitlines()[2]
+    assert body == "| 13 | 0.0004 | 2e-05 | 70.64 |"
+    assert "<td style=\"text-align: right\">0.0004</td>" in to_html(df)
 
 
 def test_write_tables_roundtrip(tmp_path):
