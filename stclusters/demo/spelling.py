@@ -13,6 +13,8 @@ import re
 import unicodedata
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from stclusters.admin1 import CA_PROVINCES, JP_PREFECTURES
 from stclusters.demo.draws import choice_cdf
@@ -154,6 +156,33 @@ def place_strings(idx: np.ndarray, g: Gazetteer) -> dict:
     return out
 
 
+class PlaceStrings:
+    """:func:`place_strings` of gazetteer places, each place computed once and kept (a
+    place's strings do not depend on which rows or places are asked with it), so a world
+    written block by block spells its places once."""
+
+    KEYS = ("canon", "upper", "native", "alt", "suffix", "code", "region_name", "postal")
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        self._done = np.zeros(len(g.gid), dtype=bool)
+        self._cols = {k: np.full(len(g.gid), None, dtype=object) for k in self.KEYS}
+        countries = country_info()
+        #: every place's country as ISO3 and as English name (the code when unknown)
+        self.iso3 = np.array([(countries.get(c) or {}).get("iso3", c) for c in g.cc], object)
+        self.cname = np.array([(countries.get(c) or {}).get("name", c) for c in g.cc], object)
+
+    def __call__(self, idx: np.ndarray) -> dict:
+        """The strings of places ``idx`` (gazetteer indices), as :func:`place_strings`."""
+        new = idx[~self._done[idx]]
+        if len(new):
+            fresh = place_strings(new, self.g)
+            for k in self.KEYS:
+                self._cols[k][new] = fresh[k]
+            self._done[new] = True
+        return {k: self._cols[k][idx] for k in self.KEYS}
+
+
 def _us_zips(idx: np.ndarray, g: Gazetteer, fallback: np.ndarray) -> np.ndarray:
     """Real US ZIP codes (``zipcodes`` package): the nearest ZIP of the place's state within
     10 km, else the synthetic code, so the geocoder's ZIP rule is exercised."""
@@ -162,8 +191,9 @@ def _us_zips(idx: np.ndarray, g: Gazetteer, fallback: np.ndarray) -> np.ndarray:
 
     zips = zip_table()
     out = fallback.copy()
+    admin1 = g.admin1[idx]
     for state, zs in zips.groupby("state", sort=True):
-        here = np.array([g.admin1[i] == state for i in idx], dtype=bool)
+        here = np.asarray(admin1 == state, dtype=bool)
         if not here.any():
             continue
         tree = cKDTree(to_xyz(zs["lat"].to_numpy(), zs["lon"].to_numpy()))
@@ -189,14 +219,18 @@ def _typo(s: str, op: int, pos: float) -> str:
     return s[:k] + s[k] + s[k:]  # duplicate
 
 
-def write_addresses(rng: np.random.Generator, place: np.ndarray, g: Gazetteer) -> dict:
+def write_addresses(
+    rng: np.random.Generator, place: np.ndarray, g: Gazetteer,
+    strings: PlaceStrings | None = None,
+) -> dict:
     """The address columns of rows at gazetteer indices ``place``: ``city`` (one of the
     five spellings, Seoul rows with suffixed names as a district), ``region`` (code 85%,
     region name 25% of rows), ``postal_code`` (35%) and ``country`` (ISO2 60%, ISO3 20%,
-    English name 20%), as object arrays."""
+    English name 20%), as object arrays. ``strings`` keeps place strings between calls."""
     n = len(place)
+    strings = strings if strings is not None else PlaceStrings(g)
     uniq, inv = np.unique(place, return_inverse=True)
-    ps = place_strings(uniq, g)
+    ps = strings(uniq)
     kind = choice_cdf(rng, np.array([0.58, 0.12, 0.12, 0.10, 0.08]), n)
     names = np.stack([ps["canon"], ps["upper"], ps["native"], ps["alt"], ps["suffix"]])
     city = names[kind, inv].astype(object)
@@ -213,15 +247,12 @@ def write_addresses(rng: np.random.Generator, place: np.ndarray, g: Gazetteer) -
     region[use_name] = rname[use_name]
     region[seoul] = "Seoul"
     postal = np.where(rng.random(n) < 0.35, ps["postal"][inv], None).astype(object)
-    countries = country_info()
-    iso3 = {k: v["iso3"] for k, v in countries.items()}
-    cname = {k: v["name"] for k, v in countries.items()}
     form = choice_cdf(rng, np.array([0.6, 0.2, 0.2]), n)
     country = cc.copy()
     f1 = form == 1
-    country[f1] = [iso3.get(c, c) for c in cc[f1]]
+    country[f1] = strings.iso3[place[f1]]
     f2 = form == 2
-    country[f2] = [cname.get(c, c) for c in cc[f2]]
+    country[f2] = strings.cname[place[f2]]
     return {"city": city, "region": region, "postal_code": postal, "country": country}
 
 
@@ -230,7 +261,9 @@ def add_typos(rng: np.random.Generator, city: np.ndarray, typo_share: float) -> 
     only ASCII names of at least 5 letters, in place. Returns the per-row uniform draws of
     the typo positions (the junk step reuses them to pick a junk country)."""
     n = len(city)
-    ascii_city = np.array([isinstance(c, str) and c.isascii() and len(c) >= 5 for c in city])
+    text = pa.array(city, type=pa.string(), from_pandas=True)
+    ascii_city = pc.and_(pc.string_is_ascii(text), pc.greater_equal(pc.utf8_length(text), 5))
+    ascii_city = ascii_city.fill_null(False).to_numpy(zero_copy_only=False)
     typo = ascii_city & (rng.random(n) < typo_share / max(ascii_city.mean(), 1e-9))
     ops = rng.integers(0, 3, size=n)
     tpos = rng.random(n)
