@@ -9,6 +9,7 @@ country as ISO2, ISO3 or English name, a few blank cities, typos and junk rows.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,12 +34,19 @@ from stclusters.geocode import zip_table
 
 
 # ------------------------------------------------------------------ per place
+@functools.cache
+def _script_pattern(script: str) -> re.Pattern:
+    """A character class of ``script``'s code point ranges (kana counts as cjk)."""
+    ranges = SCRIPTS[script] + (SCRIPTS["kana"] if script == "cjk" else [])
+    return re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in ranges) + "]")
+
+
 def _in_script(s: str, script: str) -> bool:
     """Whether ``s`` has a character of ``script`` (kana counts as cjk)."""
-    ranges = SCRIPTS[script] + (SCRIPTS["kana"] if script == "cjk" else [])
-    return any(lo <= ord(ch) <= hi for ch in s for lo, hi in ranges)
+    return _script_pattern(script).search(s) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(s: str) -> str:
     """``s`` without diacritics (NFKD, combining marks dropped)."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
@@ -123,12 +131,19 @@ def _postal(gid: int, cc: str) -> str | None:
         return f"{digits[:3]}-{digits[3:7]}"
     if cc == "NL":
         return f"{1000 + h % 9000} {la[0]}{la[1]}"
-    rx = (country_info().get(cc) or {}).get("postalcoderegex") or ""
-    mt = re.fullmatch(r"\^(?:\(\?:[A-Z]+\)\*)?\(?\\d\{(\d)\}\)?\$", rx)
-    if mt:
-        n = int(mt.group(1))
+    n = _postal_digits(cc)
+    if n:
         return str(10 ** (n - 1) + h % (9 * 10 ** (n - 1)))
     return None
+
+
+@functools.cache
+def _postal_digits(cc: str) -> int | None:
+    """The number of digits of the country's postal codes when GeoNames' regex is all
+    digits (``^\\d{5}$`` and the like), else None."""
+    rx = (country_info().get(cc) or {}).get("postalcoderegex") or ""
+    mt = re.fullmatch(r"\^(?:\(\?:[A-Z]+\)\*)?\(?\\d\{(\d)\}\)?\$", rx)
+    return int(mt.group(1)) if mt else None
 
 
 def place_strings(idx: np.ndarray, g: Gazetteer) -> dict:
@@ -186,24 +201,30 @@ class PlaceStrings:
 def _us_zips(idx: np.ndarray, g: Gazetteer, fallback: np.ndarray) -> np.ndarray:
     """Real US ZIP codes (``zipcodes`` package): the nearest ZIP of the place's state within
     10 km, else the synthetic code, so the geocoder's ZIP rule is exercised."""
-    from scipy.spatial import cKDTree
-
-
-    zips = zip_table()
     out = fallback.copy()
     admin1 = g.admin1[idx]
-    for state, zs in zips.groupby("state", sort=True):
+    trees = _zip_trees()
+    for state in sorted(set(admin1) & set(trees)):
         here = np.asarray(admin1 == state, dtype=bool)
-        if not here.any():
-            continue
-        tree = cKDTree(to_xyz(zs["lat"].to_numpy(), zs["lon"].to_numpy()))
+        tree, codes = trees[state]
         dist, near = tree.query(to_xyz(g.lat[idx[here]], g.lon[idx[here]]),
                                 distance_upper_bound=chord(10.0))
         ok = np.isfinite(dist)
         sub = out[here]
-        sub[ok] = zs["zip"].to_numpy()[near[ok]]
+        sub[ok] = codes[near[ok]]
         out[here] = sub
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _zip_trees() -> dict:
+    """Per US state: a KD-tree of its ZIP codes' points and the codes."""
+    from scipy.spatial import cKDTree
+
+    return {
+        state: (cKDTree(to_xyz(zs["lat"].to_numpy(), zs["lon"].to_numpy())), zs["zip"].to_numpy())
+        for state, zs in zip_table().groupby("state", sort=True)
+    }
 
 
 # ------------------------------------------------------------------ per row
