@@ -119,10 +119,10 @@ def _postal(gid: int, cc: str) -> str | None:
     GB, JP, NL by hand, else all-digit formats from the GeoNames regex; None otherwise)."""
     h = (gid * 2654435761) % 4294967296
     digits = f"{h:010d}"
-    letters = "ABCEGHJKLMNPRSTVXY"
-    la = [letters[(h >> (5 * k)) % len(letters)] for k in range(4)]
     if cc == "US":
         return digits[:5]
+    letters = "ABCEGHJKLMNPRSTVXY"
+    la = [letters[(h >> (5 * k)) % len(letters)] for k in range(4)]
     if cc == "CA":
         return f"{la[0]}{digits[0]}{la[1]} {digits[1]}{la[2]}{digits[2]}"
     if cc == "GB":
@@ -165,7 +165,7 @@ def place_strings(idx: np.ndarray, g: Gazetteer) -> dict:
             DE_STATES.get(a1) if cc == "DE" else JP_PREFECTURES.get(a1) if cc == "JP" else None
         )
         out["postal"][j] = _postal(int(g.gid[i]), cc)
-    us = np.array([g.cc[i] == "US" for i in idx], dtype=bool)
+    us = np.asarray(g.cc[idx] == "US", dtype=bool)
     if us.any():
         out["postal"][us] = _us_zips(idx[us], g, out["postal"][us])
     return out
@@ -183,9 +183,12 @@ class PlaceStrings:
         self._done = np.zeros(len(g.gid), dtype=bool)
         self._cols = {k: np.full(len(g.gid), None, dtype=object) for k in self.KEYS}
         countries = country_info()
+        codes, inv = np.unique(g.cc, return_inverse=True)
         #: every place's country as ISO3 and as English name (the code when unknown)
-        self.iso3 = np.array([(countries.get(c) or {}).get("iso3", c) for c in g.cc], object)
-        self.cname = np.array([(countries.get(c) or {}).get("name", c) for c in g.cc], object)
+        self.iso3 = np.array([(countries.get(c) or {}).get("iso3", c) for c in codes], object)[inv]
+        self.cname = np.array([(countries.get(c) or {}).get("name", c) for c in codes], object)[inv]
+        #: places named Seoul in Korea (their rows may name a district instead)
+        self.seoul = np.asarray((g.cc == "KR") & (g.name == "Seoul"), dtype=bool)
 
     def __call__(self, idx: np.ndarray) -> dict:
         """The strings of places ``idx`` (gazetteer indices), as :func:`place_strings`."""
@@ -256,15 +259,15 @@ def write_addresses(
     names = np.stack([ps["canon"], ps["upper"], ps["native"], ps["alt"], ps["suffix"]])
     city = names[kind, inv].astype(object)
     cc = g.cc[place]
-    seoul = (cc == "KR") & (g.name[place] == "Seoul") & (kind == 4)
+    seoul = strings.seoul[place] & (kind == 4)
     city[seoul] = np.array(SEOUL_GU, dtype=object)[rng.integers(0, len(SEOUL_GU), seoul.sum())]
     ur = rng.random(n)
     region = np.full(n, None, dtype=object)
     code = ps["code"][inv]
     rname = ps["region_name"][inv]
-    use_code = (code != None) & (ur < 0.85)  # noqa: E711
+    use_code = np.asarray(ps["code"] != None)[inv] & (ur < 0.85)  # noqa: E711
     region[use_code] = code[use_code]
-    use_name = (rname != None) & (ur < 0.25)  # noqa: E711
+    use_name = np.asarray(ps["region_name"] != None)[inv] & (ur < 0.25)  # noqa: E711
     region[use_name] = rname[use_name]
     region[seoul] = "Seoul"
     postal = np.where(rng.random(n) < 0.35, ps["postal"][inv], None).astype(object)
