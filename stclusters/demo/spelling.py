@@ -49,6 +49,8 @@ def _in_script(s: str, script: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def _fold(s: str) -> str:
     """``s`` without diacritics (NFKD, combining marks dropped)."""
+    if s.isascii():  # nothing to decompose
+        return s
     return "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
 
 
