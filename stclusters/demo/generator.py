@@ -404,6 +404,7 @@ def write_demo(
     """
     progress = None
     if log is not None:
+        build_world(min_population)  # cached: the rate and time left count rows only
         progress = Progress(log, "demo_world", total=int(round(expected_rows(scale))))
     chunks = DocChunks(chunk_rows)
     with ParquetChunkWriter(path, schema=ARROW_SCHEMA) as writer:
