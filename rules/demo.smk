@@ -1,5 +1,7 @@
 rule demo_world:
-    """Generate the embedded synthetic demo world (a raw extract on real geography)."""
+    """Generate the embedded synthetic demo world (a raw extract on real geography), block
+    by block into row groups of at most stream.chunk_rows rows (memory does not grow with
+    demo.scale; the rows do not depend on chunk_rows)."""
     input:
         code=package_code("demo_world"),
     output:
@@ -7,6 +9,7 @@ rule demo_world:
     params:
         demo=config["demo"],
         min_population=config["gazetteer"]["min_population"],
+        chunk_rows=config["stream"]["chunk_rows"],
     log:
         "logs/demo_world.log",
     benchmark:

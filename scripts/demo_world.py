@@ -1,4 +1,4 @@
-"""Snakemake adapter: generate the demo world."""
+"""Snakemake adapter: generate the demo world, block by block, into one Parquet file."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
@@ -7,8 +7,10 @@ from stclusters.logs import logged_step
 
 with logged_step(snakemake.log[0], "demo_world") as log:
     demo = dict(snakemake.params.demo)
-    demo_rows = write_demo(
+    rows = write_demo(
         snakemake.output[0],
+        chunk_rows=snakemake.params.chunk_rows,
+        log=log,
         seed=demo["seed"],
         scale=demo["scale"],
         junk_share=demo["junk_share"],
@@ -16,4 +18,4 @@ with logged_step(snakemake.log[0], "demo_world") as log:
         coords_share=demo["coords_share"],
         min_population=snakemake.params.min_population,
     )
-    log.info("wrote %d demo rows to %s", len(demo_rows), snakemake.output[0])
+    log.info("wrote %d demo rows to %s", rows, snakemake.output[0])

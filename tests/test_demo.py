@@ -220,10 +220,11 @@ def test_metro_table():
 
 def test_write_demo(tmp_path):
     path = tmp_path / "demo.parquet"
-    written = demo.write_demo(path, scale=0.01, seed=3)
+    rows = demo.write_demo(path, scale=0.01, seed=3)
     back = pd.read_parquet(path)
     assert list(back.columns) == demo.COLUMNS
-    assert len(back) == len(written)
+    assert len(back) == rows
+    written = demo.generate(scale=0.01, seed=3)
     assert (back["doc_id"].to_numpy() == written["doc_id"].to_numpy()).all()
 
 

@@ -6,7 +6,13 @@ metropolitan area in ``resources/demo_metros.csv`` (roughly the real share of wo
 in percent); which clusters exist, how they rank and what they are called is left to the
 workflow to find in the generated points.
 
-How the world is built (every random draw comes from ``numpy.random.default_rng(seed)``):
+How the world is built (every random draw comes from a seeded ``numpy.random`` generator):
+
+* The world is a sequence of blocks, each the scale-1 world's number of documents per
+  source (the last one what the scale leaves): scale 1 or less is one block drawn from
+  ``default_rng(seed)``, scale 166 is 166 blocks, block ``k >= 1`` drawn from
+  ``default_rng([seed, k])``. :func:`write_demo` generates and writes block after block,
+  so memory does not grow with the scale, and the rows do not depend on the chunk size.
 
 * Each metro is a set of GeoNames places with fixed shares (``places``: ``Name|CC|share``,
   ``CC`` may carry a GeoNames admin1 code as ``US:CA``) plus a remainder share spread over
@@ -20,7 +26,8 @@ How the world is built (every random draw comes from ``numpy.random.default_rng(
   then thinned where places crowd so that noise alone never reaches the default DBSCAN
   density (0.0004 of the world total within 13 km).
 * Metros of documents and places of contributors are drawn by systematic sampling, so every
-  metro and place is within one of its expected count (small places exist at small scales).
+  metro and place is within one of its expected count per block (small places exist at
+  small scales).
 * Documents have 1-6 inventors (PCT), 1-8 author addresses (articles) or one location
   (VC). Contributors are drawn from the document's metro; about 12% of documents have one
   contributor in another metro drawn by output. Noise documents keep all contributors in
@@ -43,10 +50,18 @@ The package, by section (edit the one you mean to change):
 * :mod:`~stclusters.demo.organizations` - applicants, affiliations and startups.
 * :mod:`~stclusters.demo.draws` - the two sampling helpers every draw goes through.
 * :mod:`~stclusters.demo.generator` - the generator: documents, contributors, places,
-  years, coordinates; :func:`generate`, :func:`generate_with_truth`, :func:`write_demo`.
+  years, coordinates, blocks; :func:`generate`, :func:`generate_with_truth`,
+  :func:`generate_blocks`, :func:`write_demo`.
 """
 
-from stclusters.demo.generator import expected_rows, generate, generate_with_truth, write_demo
+from stclusters.demo.generator import (
+    blocks,
+    expected_rows,
+    generate,
+    generate_blocks,
+    generate_with_truth,
+    write_demo,
+)
 from stclusters.demo.tables import COLUMNS, JUNK_COUNTRIES, SOURCES
 from stclusters.demo.world import load_metros
 
@@ -54,8 +69,10 @@ __all__ = [
     "COLUMNS",
     "JUNK_COUNTRIES",
     "SOURCES",
+    "blocks",
     "expected_rows",
     "generate",
+    "generate_blocks",
     "generate_with_truth",
     "load_metros",
     "write_demo",

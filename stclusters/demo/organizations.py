@@ -161,10 +161,10 @@ def _named(s, w, g, org_metro, org_kind, pool_k, place) -> np.ndarray:
     )
     k = pool_k[noise] % len(sfx)
     names = g.name[place[noise]]
-    if s == "pct":
-        out[noise] = [f"{p} {sfx[j]}" for p, j in zip(names, k, strict=True)]
-    else:
-        out[noise] = [sfx[j].format(p=p) for p, j in zip(names, k, strict=True)]
+    # "{p} Industries", "University of {p}": the text before and after the place name
+    before = np.array([x.split("{p}")[0] if "{p}" in x else "" for x in sfx], dtype=object)
+    after = np.array([x.split("{p}")[1] if "{p}" in x else " " + x for x in sfx], dtype=object)
+    out[noise] = before[k] + names + after[k]
     return out
 
 

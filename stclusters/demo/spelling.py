@@ -9,10 +9,13 @@ country as ISO2, ISO3 or English name, a few blank cities, typos and junk rows.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from stclusters.admin1 import CA_PROVINCES, JP_PREFECTURES
 from stclusters.demo.draws import choice_cdf
@@ -31,14 +34,23 @@ from stclusters.geocode import zip_table
 
 
 # ------------------------------------------------------------------ per place
+@functools.cache
+def _script_pattern(script: str) -> re.Pattern:
+    """A character class of ``script``'s code point ranges (kana counts as cjk)."""
+    ranges = SCRIPTS[script] + (SCRIPTS["kana"] if script == "cjk" else [])
+    return re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in ranges) + "]")
+
+
 def _in_script(s: str, script: str) -> bool:
     """Whether ``s`` has a character of ``script`` (kana counts as cjk)."""
-    ranges = SCRIPTS[script] + (SCRIPTS["kana"] if script == "cjk" else [])
-    return any(lo <= ord(ch) <= hi for ch in s for lo, hi in ranges)
+    return _script_pattern(script).search(s) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(s: str) -> str:
     """``s`` without diacritics (NFKD, combining marks dropped)."""
+    if s.isascii():  # nothing to decompose
+        return s
     return "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
 
 
@@ -109,10 +121,10 @@ def _postal(gid: int, cc: str) -> str | None:
     GB, JP, NL by hand, else all-digit formats from the GeoNames regex; None otherwise)."""
     h = (gid * 2654435761) % 4294967296
     digits = f"{h:010d}"
-    letters = "ABCEGHJKLMNPRSTVXY"
-    la = [letters[(h >> (5 * k)) % len(letters)] for k in range(4)]
     if cc == "US":
         return digits[:5]
+    letters = "ABCEGHJKLMNPRSTVXY"
+    la = [letters[(h >> (5 * k)) % len(letters)] for k in range(4)]
     if cc == "CA":
         return f"{la[0]}{digits[0]}{la[1]} {digits[1]}{la[2]}{digits[2]}"
     if cc == "GB":
@@ -121,12 +133,19 @@ def _postal(gid: int, cc: str) -> str | None:
         return f"{digits[:3]}-{digits[3:7]}"
     if cc == "NL":
         return f"{1000 + h % 9000} {la[0]}{la[1]}"
-    rx = (country_info().get(cc) or {}).get("postalcoderegex") or ""
-    mt = re.fullmatch(r"\^(?:\(\?:[A-Z]+\)\*)?\(?\\d\{(\d)\}\)?\$", rx)
-    if mt:
-        n = int(mt.group(1))
+    n = _postal_digits(cc)
+    if n:
         return str(10 ** (n - 1) + h % (9 * 10 ** (n - 1)))
     return None
+
+
+@functools.cache
+def _postal_digits(cc: str) -> int | None:
+    """The number of digits of the country's postal codes when GeoNames' regex is all
+    digits (``^\\d{5}$`` and the like), else None."""
+    rx = (country_info().get(cc) or {}).get("postalcoderegex") or ""
+    mt = re.fullmatch(r"\^(?:\(\?:[A-Z]+\)\*)?\(?\\d\{(\d)\}\)?\$", rx)
+    return int(mt.group(1)) if mt else None
 
 
 def place_strings(idx: np.ndarray, g: Gazetteer) -> dict:
@@ -148,32 +167,69 @@ def place_strings(idx: np.ndarray, g: Gazetteer) -> dict:
             DE_STATES.get(a1) if cc == "DE" else JP_PREFECTURES.get(a1) if cc == "JP" else None
         )
         out["postal"][j] = _postal(int(g.gid[i]), cc)
-    us = np.array([g.cc[i] == "US" for i in idx], dtype=bool)
+    us = np.asarray(g.cc[idx] == "US", dtype=bool)
     if us.any():
         out["postal"][us] = _us_zips(idx[us], g, out["postal"][us])
     return out
 
 
+class PlaceStrings:
+    """:func:`place_strings` of gazetteer places, each place computed once and kept (a
+    place's strings do not depend on which rows or places are asked with it), so a world
+    written block by block spells its places once."""
+
+    KEYS = ("canon", "upper", "native", "alt", "suffix", "code", "region_name", "postal")
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        self._done = np.zeros(len(g.gid), dtype=bool)
+        self._cols = {k: np.full(len(g.gid), None, dtype=object) for k in self.KEYS}
+        countries = country_info()
+        codes, inv = np.unique(g.cc, return_inverse=True)
+        #: every place's country as ISO3 and as English name (the code when unknown)
+        self.iso3 = np.array([(countries.get(c) or {}).get("iso3", c) for c in codes], object)[inv]
+        self.cname = np.array([(countries.get(c) or {}).get("name", c) for c in codes], object)[inv]
+        #: places named Seoul in Korea (their rows may name a district instead)
+        self.seoul = np.asarray((g.cc == "KR") & (g.name == "Seoul"), dtype=bool)
+
+    def __call__(self, idx: np.ndarray) -> dict:
+        """The strings of places ``idx`` (gazetteer indices), as :func:`place_strings`."""
+        new = idx[~self._done[idx]]
+        if len(new):
+            fresh = place_strings(new, self.g)
+            for k in self.KEYS:
+                self._cols[k][new] = fresh[k]
+            self._done[new] = True
+        return {k: self._cols[k][idx] for k in self.KEYS}
+
+
 def _us_zips(idx: np.ndarray, g: Gazetteer, fallback: np.ndarray) -> np.ndarray:
     """Real US ZIP codes (``zipcodes`` package): the nearest ZIP of the place's state within
     10 km, else the synthetic code, so the geocoder's ZIP rule is exercised."""
-    from scipy.spatial import cKDTree
-
-
-    zips = zip_table()
     out = fallback.copy()
-    for state, zs in zips.groupby("state", sort=True):
-        here = np.array([g.admin1[i] == state for i in idx], dtype=bool)
-        if not here.any():
-            continue
-        tree = cKDTree(to_xyz(zs["lat"].to_numpy(), zs["lon"].to_numpy()))
+    admin1 = g.admin1[idx]
+    trees = _zip_trees()
+    for state in sorted(set(admin1) & set(trees)):
+        here = np.asarray(admin1 == state, dtype=bool)
+        tree, codes = trees[state]
         dist, near = tree.query(to_xyz(g.lat[idx[here]], g.lon[idx[here]]),
                                 distance_upper_bound=chord(10.0))
         ok = np.isfinite(dist)
         sub = out[here]
-        sub[ok] = zs["zip"].to_numpy()[near[ok]]
+        sub[ok] = codes[near[ok]]
         out[here] = sub
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _zip_trees() -> dict:
+    """Per US state: a KD-tree of its ZIP codes' points and the codes."""
+    from scipy.spatial import cKDTree
+
+    return {
+        state: (cKDTree(to_xyz(zs["lat"].to_numpy(), zs["lon"].to_numpy())), zs["zip"].to_numpy())
+        for state, zs in zip_table().groupby("state", sort=True)
+    }
 
 
 # ------------------------------------------------------------------ per row
@@ -189,39 +245,40 @@ def _typo(s: str, op: int, pos: float) -> str:
     return s[:k] + s[k] + s[k:]  # duplicate
 
 
-def write_addresses(rng: np.random.Generator, place: np.ndarray, g: Gazetteer) -> dict:
+def write_addresses(
+    rng: np.random.Generator, place: np.ndarray, g: Gazetteer,
+    strings: PlaceStrings | None = None,
+) -> dict:
     """The address columns of rows at gazetteer indices ``place``: ``city`` (one of the
     five spellings, Seoul rows with suffixed names as a district), ``region`` (code 85%,
     region name 25% of rows), ``postal_code`` (35%) and ``country`` (ISO2 60%, ISO3 20%,
-    English name 20%), as object arrays."""
+    English name 20%), as object arrays. ``strings`` keeps place strings between calls."""
     n = len(place)
+    strings = strings if strings is not None else PlaceStrings(g)
     uniq, inv = np.unique(place, return_inverse=True)
-    ps = place_strings(uniq, g)
+    ps = strings(uniq)
     kind = choice_cdf(rng, np.array([0.58, 0.12, 0.12, 0.10, 0.08]), n)
     names = np.stack([ps["canon"], ps["upper"], ps["native"], ps["alt"], ps["suffix"]])
     city = names[kind, inv].astype(object)
     cc = g.cc[place]
-    seoul = (cc == "KR") & (g.name[place] == "Seoul") & (kind == 4)
+    seoul = strings.seoul[place] & (kind == 4)
     city[seoul] = np.array(SEOUL_GU, dtype=object)[rng.integers(0, len(SEOUL_GU), seoul.sum())]
     ur = rng.random(n)
     region = np.full(n, None, dtype=object)
     code = ps["code"][inv]
     rname = ps["region_name"][inv]
-    use_code = (code != None) & (ur < 0.85)  # noqa: E711
+    use_code = np.asarray(ps["code"] != None)[inv] & (ur < 0.85)  # noqa: E711
     region[use_code] = code[use_code]
-    use_name = (rname != None) & (ur < 0.25)  # noqa: E711
+    use_name = np.asarray(ps["region_name"] != None)[inv] & (ur < 0.25)  # noqa: E711
     region[use_name] = rname[use_name]
     region[seoul] = "Seoul"
     postal = np.where(rng.random(n) < 0.35, ps["postal"][inv], None).astype(object)
-    countries = country_info()
-    iso3 = {k: v["iso3"] for k, v in countries.items()}
-    cname = {k: v["name"] for k, v in countries.items()}
     form = choice_cdf(rng, np.array([0.6, 0.2, 0.2]), n)
     country = cc.copy()
     f1 = form == 1
-    country[f1] = [iso3.get(c, c) for c in cc[f1]]
+    country[f1] = strings.iso3[place[f1]]
     f2 = form == 2
-    country[f2] = [cname.get(c, c) for c in cc[f2]]
+    country[f2] = strings.cname[place[f2]]
     return {"city": city, "region": region, "postal_code": postal, "country": country}
 
 
@@ -230,7 +287,9 @@ def add_typos(rng: np.random.Generator, city: np.ndarray, typo_share: float) -> 
     only ASCII names of at least 5 letters, in place. Returns the per-row uniform draws of
     the typo positions (the junk step reuses them to pick a junk country)."""
     n = len(city)
-    ascii_city = np.array([isinstance(c, str) and c.isascii() and len(c) >= 5 for c in city])
+    text = pa.array(city, type=pa.string(), from_pandas=True)
+    ascii_city = pc.and_(pc.string_is_ascii(text), pc.greater_equal(pc.utf8_length(text), 5))
+    ascii_city = ascii_city.fill_null(False).to_numpy(zero_copy_only=False)
     typo = ascii_city & (rng.random(n) < typo_share / max(ascii_city.mean(), 1e-9))
     ops = rng.integers(0, 3, size=n)
     tpos = rng.random(n)
