@@ -105,11 +105,31 @@ def _demo_scale():
     return float(config.get("demo", {}).get("scale", 1.0))
 
 
+def _chunk_rows():
+    return int(config.get("stream", {}).get("chunk_rows", 1_000_000))
+
+
+def chunk_mb(spec, input):
+    """MB a streamed rule holds for its chunk: ``per_chunk_mrow`` MB per million rows of
+    a chunk, the chunk being ``stream.chunk_rows`` rows or the rows the input holds if
+    fewer (estimated from ``rows_per_mb`` of input, or ``rows_per_scale`` of demo.scale)."""
+    if not spec.get("per_chunk_mrow"):
+        return 0.0
+    rows = _chunk_rows()
+    if spec.get("rows_per_mb"):
+        rows = min(rows, spec["rows_per_mb"] * input_mb(input, spec.get("of")))
+    if spec.get("rows_per_scale"):
+        rows = min(rows, spec["rows_per_scale"] * _demo_scale())
+    return spec["per_chunk_mrow"] * rows / 1e6
+
+
 def memory_mb(rule, wildcards, input, attempt=1, threads=1):
     """The memory request (MB) of one job of ``rule``: JOB_OVERHEAD_MB + its model
-    (``per_thread``: MB for each worker process beyond the first)."""
+    (``per_thread``: MB for each worker process beyond the first; ``per_chunk_mrow``: a
+    streamed rule's chunk, see :func:`chunk_mb`)."""
     spec = resource_model(rule, wildcards)
     mb = JOB_OVERHEAD_MB + spec["mem"] + spec.get("per_scale", 0) * _demo_scale()
+    mb += chunk_mb(spec, input)
     mb += spec.get("per_thread", 0) * (max(int(threads), 1) - 1)
     if spec.get("per_mb"):
         mb += spec["per_mb"] * input_mb(input, spec.get("of"))
@@ -129,7 +149,8 @@ def runtime_minutes(rule, wildcards, input, attempt=1):
 def _uses_input(rule):
     specs = RESOURCES[rule]
     specs = [specs[k] for k in specs if k != "by"] if "by" in specs else [specs]
-    return any(s.get("per_mb") or s.get("minutes_per_mb") for s in specs)
+    return any(s.get("per_mb") or s.get("minutes_per_mb") or s.get("rows_per_mb")
+               for s in specs)
 
 
 def mem_mb_for(rule):
