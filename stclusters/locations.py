@@ -4,16 +4,33 @@ This is what makes full GII scale tractable: tens of millions of address rows be
 few million weighted rounded points per source and year, and everything downstream
 (clustering, ranking) works on those. Keeping years (not windows) here means any
 five-year window of any variant is a cheap sum over years (:func:`window_sum`).
+
+Streamed (:func:`build_locations_file`): the geocoded records are read in blocks that hold
+whole documents (:func:`document_blocks`), so the per-document steps (renormalisation,
+document counts) are exact per block; the sums per location, place and organisation are
+carried from block to block in row order with the Kahan compensation of pandas' groupby
+sum (:class:`LocationSums`), so the tables are those of one groupby over all rows, for any
+block size. Memory: a block, plus the locations (and places, organisations), plus 8 bytes
+per document (the check that no document's rows are split over the file).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+
+from stclusters.io import iter_parquet, parquet_rows, read_parquet
+from stclusters.progress import Progress
 
 COUNTINGS = ("fractional", "whole")
+
+log = logging.getLogger("stclusters")
 
 
 def grid_index(lat: np.ndarray, lon: np.ndarray, round_deg: float) -> tuple[np.ndarray, np.ndarray]:
@@ -88,61 +105,274 @@ def build_locations(
     """Aggregate geocoded rows to weighted unique rounded locations per source and year.
 
     Returns a dict of frames: ``locations``, ``location_places``, ``organizations`` and
-    ``accounting`` (see docs/data-format.md). Sources are aggregated one at a time (every
-    grouping key starts with the source), which bounds the peak memory by the largest
-    source rather than the whole extract.
+    ``accounting`` (see docs/data-format.md). The rows in one block of
+    :class:`LocationSums` (:func:`build_locations_file` streams a file).
     """
-    if placed["source"].nunique() > 1:
-        parts = [
-            _build_one(placed[placed["source"] == src], counting, round_deg, exclude_methods,
-                       renormalize)
-            for src in sorted(placed["source"].unique())
-        ]
-        return {k: pd.concat([p[k] for p in parts], ignore_index=True) for k in parts[0]}
-    return _build_one(placed, counting, round_deg, exclude_methods, renormalize)
+    sums = LocationSums(counting, round_deg, exclude_methods, renormalize)
+    sums.add(placed)
+    return sums.result()
 
 
-def _build_one(
-    placed: pd.DataFrame,
-    counting: str,
-    round_deg: float,
-    exclude_methods: Sequence[str],
-    renormalize: bool,
+def build_locations_file(
+    path: str | Path,
+    chunk_rows: int,
+    counting: str = "fractional",
+    round_deg: float = 0.01,
+    exclude_methods: Sequence[str] = ("region", "country"),
+    renormalize: bool = True,
 ) -> dict[str, pd.DataFrame]:
-    """:func:`build_locations` for the rows of one source."""
-    kept, usable = weighted_rows(placed, counting, round_deg, exclude_methods, renormalize)
-    ilat, ilon = grid_index(kept["lat"].to_numpy(), kept["lon"].to_numpy(), round_deg)
-    kept["lat_r"] = np.round(ilat * round_deg, 6)
-    kept["lon_r"] = np.round(ilon * round_deg, 6)
+    """:func:`build_locations` of the geocoded records file ``path``, read in blocks of
+    whole documents of about ``chunk_rows`` rows (:func:`document_blocks`): memory bounded
+    by the block and the number of locations. Same result for any ``chunk_rows``."""
 
-    keys = ["source", "year", "loc_id"]
-    locs = (
-        kept.groupby(keys, sort=True)
-        .agg(
-            lat=("lat_r", "first"),
-            lon=("lon_r", "first"),
-            weight=("weight", "sum"),
-            n_records=("record_id", "size"),
-            n_docs=("doc_id", "nunique"),
-        )
-        .reset_index()
-    )
-    locs["n_records"] = locs["n_records"].astype(np.int64)
-    locs["n_docs"] = locs["n_docs"].astype(np.int64)
-    places = (
-        kept.groupby(keys + ["geonameid", "place_name", "admin1", "country_iso2"],
-                     sort=True, dropna=False)["weight"]
-        .sum()
-        .reset_index()
-    )
-    orgs = (
-        kept.dropna(subset=["organization"])
-        .groupby(keys + ["organization"], sort=True)["weight"]
-        .sum()
-        .reset_index()
-    )
-    return {"locations": locs, "location_places": places, "organizations": orgs,
-            "accounting": _accounting(placed, kept, usable)}
+    def run(blocks: Iterable[pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        sums = LocationSums(counting, round_deg, exclude_methods, renormalize)
+        for block in blocks:
+            sums.add(block)
+        return sums.result()
+
+    try:
+        return run(document_blocks(path, chunk_rows, COLUMNS, "locations"))
+    except DocumentsSplit as e:
+        log.warning("%s: reading the file at once", e)
+        return run([read_parquet(path, columns=_present(path, COLUMNS))])
+
+
+class DocumentsSplit(RuntimeError):
+    """A document's rows are not next to each other in a records file."""
+
+
+def _present(path: str | Path, columns: Sequence[str]) -> list[str]:
+    have = set(pq.ParquetFile(path).schema_arrow.names)
+    return [c for c in columns if c in have]
+
+
+class _SeenDocs:
+    """Hashes of the documents of the blocks so far, in sorted runs merged as they grow
+    (8 bytes per document)."""
+
+    def __init__(self) -> None:
+        self.runs: list[np.ndarray] = []
+
+    def add(self, block: pd.DataFrame) -> bool:
+        """Add the block's documents; False when one of them was seen before."""
+        h = np.unique(pd.util.hash_pandas_object(block[["source", "doc_id"]], index=False)
+                      .to_numpy(np.uint64))
+        for run in self.runs:
+            pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
+            if (run[pos] == h).any():
+                return False
+        self.runs.append(h)
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            last = self.runs.pop()
+            self.runs[-1] = np.union1d(self.runs[-1], last)
+        return True
+
+
+def document_blocks(path: str | Path, chunk_rows: int, columns: Sequence[str],
+                    what: str) -> Iterator[pd.DataFrame]:
+    """The rows of a geocoded records file in order, in blocks of about ``chunk_rows``
+    rows that hold every row of their documents: the rows of each chunk's last document
+    wait for the next chunk. Raises :class:`DocumentsSplit` when a document's rows are
+    not next to each other in the file (the per-document sums would then not be exact)."""
+    seen = _SeenDocs()
+    carry: pd.DataFrame | None = None
+    progress = Progress(log, what, total=parquet_rows(path))
+    for chunk in iter_parquet(path, chunk_rows, columns=_present(path, columns)):
+        progress.update(len(chunk))
+        block = chunk if carry is None else pd.concat([carry, chunk], ignore_index=True)
+        if len(block) == 0:
+            continue
+        src, doc = block["source"].to_numpy(), block["doc_id"].to_numpy()
+        tail = (src == src[-1]) & (doc == doc[-1])
+        # the last document's run of rows at the end of the block
+        start = len(block) - int(np.argmin(tail[::-1])) if not tail.all() else 0
+        carry = block.iloc[start:].reset_index(drop=True)
+        block = block.iloc[:start]
+        if len(block):
+            if not seen.add(block):
+                raise DocumentsSplit(f"{path}: the rows of a document are not next to "
+                                     "each other")
+            yield block
+    if carry is not None and len(carry):
+        if not seen.add(carry):
+            raise DocumentsSplit(f"{path}: the rows of a document are not next to each other")
+        yield carry
+    progress.done()
+
+
+@numba.njit(cache=True)
+def _kahan_add(group: np.ndarray, values: np.ndarray, sums: np.ndarray,
+               comp: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Add ``values`` to their groups' sums in order, with pandas' groupby-sum Kahan
+    compensation, so that sums carried over blocks equal one groupby sum over all rows."""
+    for i in range(len(group)):
+        g = group[i]
+        val = values[i]
+        if val != val:
+            continue
+        y = val - comp[g]
+        t = sums[g] + y
+        c = t - sums[g] - y
+        if c != c:
+            c = 0.0
+        comp[g] = c
+        sums[g] = t
+
+
+class _Groups:
+    """Global codes of the distinct values (tuples of ``columns``) over blocks, in order of
+    first appearance, with a Kahan-compensated weight sum and counts per code."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.code: dict[tuple, int] = {}
+        self.sums = np.zeros(0)
+        self.comp = np.zeros(0)
+        self.count = np.zeros(0, dtype=np.int64)
+        self.dtypes: dict[str, object] | None = None
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """The global code of each row of ``frame`` (new values added in order)."""
+        if self.dtypes is None:
+            self.dtypes = {c: frame[c].dtype for c in self.columns}
+        local = np.zeros(len(frame), dtype=np.int64)
+        for c in self.columns:  # missing values are a value here (groupby dropna=False)
+            cc, u = pd.factorize(frame[c], use_na_sentinel=False)
+            local = pd.factorize(local * max(len(u), 1) + cc)[0]
+        _, first = np.unique(local, return_index=True)
+        uniq = frame[self.columns].iloc[first].astype(object)
+        uniq = uniq.where(uniq.notna(), None)
+        glob = np.array([self.code.setdefault(t, len(self.code))
+                         for t in uniq.itertuples(index=False, name=None)], dtype=np.int64)
+        n = len(self.code)
+        if n > len(self.sums):
+            grow = max(n, 2 * len(self.sums)) - len(self.sums)
+            self.sums = np.concatenate([self.sums, np.zeros(grow)])
+            self.comp = np.concatenate([self.comp, np.zeros(grow)])
+            self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
+        return glob[local]
+
+    def add(self, frame: pd.DataFrame, weight: np.ndarray) -> np.ndarray:
+        """Add the rows of ``frame`` with ``weight``; returns their codes."""
+        g = self.encode(frame)
+        _kahan_add(g, np.ascontiguousarray(weight, dtype=np.float64), self.sums, self.comp)
+        self.count[: len(self.code)] += np.bincount(g, minlength=len(self.code))
+        return g
+
+    def frame(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The distinct values in sorted order (as a sorted groupby gives its groups) and
+        their codes in that order."""
+        n = len(self.code)
+        keys = pd.DataFrame(list(self.code), columns=self.columns) if n else pd.DataFrame(
+            {c: [] for c in self.columns})
+        for c in self.columns:
+            if self.dtypes is not None:
+                keys[c] = keys[c].astype(self.dtypes[c])
+        order = keys.sort_values(self.columns, kind="stable", na_position="last").index
+        return keys.loc[order].reset_index(drop=True), order.to_numpy(np.int64)
+
+
+class LocationSums:
+    """:func:`build_locations` over blocks of rows that each hold whole documents: sums
+    and counts per location, place and organisation carried from block to block in row
+    order (module doc)."""
+
+    LOC_KEYS = ["source", "year", "loc_id"]
+    PLACE_KEYS = ["geonameid", "place_name", "admin1", "country_iso2"]
+
+    def __init__(self, counting: str, round_deg: float, exclude_methods: Sequence[str],
+                 renormalize: bool) -> None:
+        if counting not in COUNTINGS:
+            raise ValueError(f"counting must be one of {COUNTINGS}, not {counting!r}")
+        self.counting, self.round_deg = counting, round_deg
+        self.exclude, self.renormalize = list(exclude_methods), renormalize
+        self.locs = _Groups(self.LOC_KEYS)
+        self.places = _Groups(self.LOC_KEYS + self.PLACE_KEYS)
+        self.orgs = _Groups(self.LOC_KEYS + ["organization"])
+        self.sources = _Groups(["source"])  # weight_in
+        self.used = _Groups(["source"])  # weight_used
+        self.lat = np.zeros(0)  # rounded coordinates and documents per location code
+        self.lon = np.zeros(0)
+        self.n_docs = np.zeros(0, dtype=np.int64)
+        self.docs_in: dict[object, int] = {}  # per source
+        self.docs_used: dict[object, int] = {}
+        self.excluded: dict[object, int] = {}
+
+    def add(self, placed: pd.DataFrame) -> None:
+        """Add a block of geocoded rows (whole documents, in file order)."""
+        for src in sorted(placed["source"].unique()):
+            part = placed[placed["source"] == src] if placed["source"].nunique() > 1 else placed
+            self._add_one(src, part)
+
+    def _add_one(self, src: object, placed: pd.DataFrame) -> None:
+        kept, usable = weighted_rows(placed, self.counting, self.round_deg, self.exclude,
+                                     self.renormalize)
+        w = kept["weight"].to_numpy(np.float64)
+        n0 = len(self.locs.code)
+        g = self.locs.add(kept, w)
+        self._new_locations(kept, g, n0)
+        doc = pd.factorize(kept["doc_id"], use_na_sentinel=True)[0]
+        pairs = np.unique(g[doc >= 0] * (int(doc.max(initial=0)) + 1) + doc[doc >= 0])
+        self.n_docs += np.bincount(pairs // (int(doc.max(initial=0)) + 1),
+                                   minlength=len(self.n_docs))
+        self.places.add(kept, w)
+        has_org = kept["organization"].notna().to_numpy()
+        self.orgs.add(kept.loc[has_org], w[has_org])
+        self.sources.add(placed, placed["weight"].to_numpy(np.float64))
+        self.used.add(kept, w)
+        self.docs_in[src] = self.docs_in.get(src, 0) + int(placed["doc_id"].nunique())
+        self.docs_used[src] = self.docs_used.get(src, 0) + int(kept["doc_id"].nunique())
+        self.excluded[src] = self.excluded.get(src, 0) + int((~usable).sum())
+
+    def _new_locations(self, kept: pd.DataFrame, g: np.ndarray, n0: int) -> None:
+        """Rounded coordinates of the location codes from ``n0`` on (their first row)."""
+        n = len(self.locs.code)
+        if n > len(self.lat):
+            grow = len(self.locs.sums) - len(self.lat)
+            self.lat = np.concatenate([self.lat, np.zeros(grow)])
+            self.lon = np.concatenate([self.lon, np.zeros(grow)])
+            self.n_docs = np.concatenate([self.n_docs, np.zeros(grow, dtype=np.int64)])
+        codes, first = np.unique(g, return_index=True)
+        new = codes >= n0
+        ilat, ilon = grid_index(kept["lat"].to_numpy()[first[new]],
+                                kept["lon"].to_numpy()[first[new]], self.round_deg)
+        self.lat[codes[new]] = np.round(ilat * self.round_deg, 6)
+        self.lon[codes[new]] = np.round(ilon * self.round_deg, 6)
+
+    def result(self) -> dict[str, pd.DataFrame]:
+        """The tables of :func:`build_locations`."""
+        keys, order = self.locs.frame()
+        locs = keys.assign(lat=self.lat[order], lon=self.lon[order], weight=self.locs.sums[order],
+                           n_records=self.locs.count[order], n_docs=self.n_docs[order])
+        pk, po = self.places.frame()
+        places = pk.assign(weight=self.places.sums[po])
+        ok, oo = self.orgs.frame()
+        orgs = ok.assign(weight=self.orgs.sums[oo])
+        return {"locations": locs, "location_places": places, "organizations": orgs,
+                "accounting": self._accounting()}
+
+    def _accounting(self) -> pd.DataFrame:
+        """Per-source row and document accounting of the locations stage."""
+        out = []
+        used = dict(zip(self.used.code, range(len(self.used.code)), strict=True))
+        for (source,), i in self.sources.code.items():
+            j = used.get((source,))
+            rows_in = int(self.sources.count[i])
+            excl = self.excluded.get(source, 0)
+            out.append({
+                "source": source,
+                "rows_in": rows_in,
+                "rows_excluded_precision": excl,
+                "rows_used": rows_in - excl,
+                "docs_in": self.docs_in.get(source, 0),
+                "docs_lost": self.docs_in.get(source, 0) - self.docs_used.get(source, 0),
+                "weight_in": float(self.sources.sums[i]),
+                "weight_used": float(self.used.sums[j]) if j is not None else 0.0,
+            })
+        if not out:
+            return pd.DataFrame(out)
+        return pd.DataFrame(out).sort_values("source", kind="stable").reset_index(drop=True)
 
 
 def window_sum(
@@ -189,26 +419,3 @@ def window_accounting(
         row["records_outside_windows"] = int(f.loc[~in_any, "n_records"].sum())
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _accounting(placed: pd.DataFrame, kept: pd.DataFrame, usable: np.ndarray) -> pd.DataFrame:
-    """Per-source row and document accounting of the locations stage."""
-    out = []
-    for source in sorted(placed["source"].unique()):
-        in_src = (placed["source"] == source).to_numpy()
-        p = placed.loc[in_src]
-        k = kept[kept["source"] == source]
-        docs_all = p["doc_id"].nunique()
-        out.append(
-            {
-                "source": source,
-                "rows_in": len(p),
-                "rows_excluded_precision": int((~usable[in_src]).sum()),
-                "rows_used": len(k),
-                "docs_in": int(docs_all),
-                "docs_lost": int(docs_all - k["doc_id"].nunique()),
-                "weight_in": float(p["weight"].sum()),
-                "weight_used": float(k["weight"].sum()),
-            }
-        )
-    return pd.DataFrame(out)

@@ -4,14 +4,25 @@ with their document matrix and cached HDBSCAN labels (:class:`SourceData`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from scipy import sparse
 
-from stclusters.locations import weighted_rows
+from stclusters.io import read_parquet
+from stclusters.locations import DocumentsSplit, document_blocks, weighted_rows
+
+log = logging.getLogger("stclusters")
+
+
+#: the columns of the geocoded records :func:`doc_locations_file` reads
+DOC_COLUMNS = ["source", "doc_id", "year", "lat", "lon", "geo_method", "weight",
+               "weight_given", "doc_weight"]
 
 
 def doc_locations(
@@ -29,18 +40,53 @@ def doc_locations(
     ``doc_id`` order), ``year`` (int32), ``loc_id`` (int64), ``weight`` (float64), one row
     per (source, doc, loc_id), sorted by them.
     """
-    kept, _ = weighted_rows(placed, counting, round_deg, exclude_methods, renormalize)
-    kept["doc_id"] = kept["doc_id"].astype(str)
+    return _doc_locations([placed], counting, round_deg, exclude_methods, renormalize)
+
+
+def doc_locations_file(
+    path: str | Path,
+    chunk_rows: int,
+    counting: str = "fractional",
+    round_deg: float = 0.01,
+    exclude_methods: Sequence[str] = ("region", "country"),
+    renormalize: bool = True,
+) -> pd.DataFrame:
+    """:func:`doc_locations` of the geocoded records file ``path``, read in blocks of whole
+    documents of about ``chunk_rows`` rows (:func:`stclusters.locations.document_blocks`):
+    memory bounded by a block plus the result (one row per document and location)."""
+    args = (counting, round_deg, exclude_methods, renormalize)
+    try:
+        return _doc_locations(document_blocks(path, chunk_rows, DOC_COLUMNS,
+                                              "document locations"), *args)
+    except DocumentsSplit as e:
+        log.warning("%s: reading the file at once", e)
+        have = set(pq.ParquetFile(path).schema_arrow.names)
+        return _doc_locations([read_parquet(path, [c for c in DOC_COLUMNS if c in have])],
+                              *args)
+
+
+def _doc_locations(
+    blocks: Iterable[pd.DataFrame], counting: str, round_deg: float,
+    exclude_methods: Sequence[str], renormalize: bool,
+) -> pd.DataFrame:
+    """:func:`doc_locations` of blocks of rows that hold whole documents, in file order."""
+    parts = []
+    for block in blocks:
+        kept, _ = weighted_rows(block, counting, round_deg, exclude_methods, renormalize)
+        kept["doc_id"] = kept["doc_id"].astype(str)
+        parts.append(
+            kept.groupby(["source", "doc_id", "loc_id"], sort=False)
+            .agg(year=("year", "first"), weight=("weight", "sum"))
+            .reset_index()
+        )
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"source": [], "doc_id": [], "loc_id": [], "year": [], "weight": []})
     docs = []
-    for _, g in kept.groupby("source", sort=True):
+    for _, g in out.groupby("source", sort=True):
         codes = pd.Index(np.sort(g["doc_id"].unique()))
         docs.append(pd.Series(codes.get_indexer(g["doc_id"]), index=g.index, dtype=np.int64))
-    kept["doc"] = pd.concat(docs) if docs else pd.Series(dtype=np.int64)
-    out = (
-        kept.groupby(["source", "doc", "loc_id"], sort=True)
-        .agg(year=("year", "first"), weight=("weight", "sum"))
-        .reset_index()
-    )
+    out["doc"] = pd.concat(docs) if docs else pd.Series(dtype=np.int64)
+    out = out.sort_values(["source", "doc", "loc_id"], kind="stable").reset_index(drop=True)
     out = out.astype({"doc": np.int64, "year": np.int32, "loc_id": np.int64,
                       "weight": np.float64})
     return out[["source", "doc", "year", "loc_id", "weight"]]
