@@ -220,24 +220,22 @@ def _kahan_add(group: np.ndarray, values: np.ndarray, sums: np.ndarray,
         sums[g] = t
 
 
-class _Groups:
-    """Global codes of the distinct values (tuples of ``columns``) over blocks, in order of
-    first appearance, with a Kahan-compensated weight sum and counts per code."""
+class _Vocab:
+    """Codes of distinct values (tuples of ``columns``; missing values are a value, as in
+    a groupby with ``dropna=False``) over blocks, in order of first appearance. For small
+    vocabularies: (source, year), places, organisations."""
 
     def __init__(self, columns: list[str]) -> None:
         self.columns = columns
         self.code: dict[tuple, int] = {}
-        self.sums = np.zeros(0)
-        self.comp = np.zeros(0)
-        self.count = np.zeros(0, dtype=np.int64)
         self.dtypes: dict[str, object] | None = None
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
-        """The global code of each row of ``frame`` (new values added in order)."""
+        """The code of each row of ``frame`` (new values added)."""
         if self.dtypes is None:
             self.dtypes = {c: frame[c].dtype for c in self.columns}
         local = np.zeros(len(frame), dtype=np.int64)
-        for c in self.columns:  # missing values are a value here (groupby dropna=False)
+        for c in self.columns:
             cc, u = pd.factorize(frame[c], use_na_sentinel=False)
             local = pd.factorize(local * max(len(u), 1) + cc)[0]
         _, first = np.unique(local, return_index=True)
@@ -245,40 +243,83 @@ class _Groups:
         uniq = uniq.where(uniq.notna(), None)
         glob = np.array([self.code.setdefault(t, len(self.code))
                          for t in uniq.itertuples(index=False, name=None)], dtype=np.int64)
-        n = len(self.code)
-        if n > len(self.sums):
-            grow = max(n, 2 * len(self.sums)) - len(self.sums)
-            self.sums = np.concatenate([self.sums, np.zeros(grow)])
-            self.comp = np.concatenate([self.comp, np.zeros(grow)])
-            self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
         return glob[local]
 
-    def add(self, frame: pd.DataFrame, weight: np.ndarray) -> np.ndarray:
-        """Add the rows of ``frame`` with ``weight``; returns their codes."""
-        g = self.encode(frame)
-        _kahan_add(g, np.ascontiguousarray(weight, dtype=np.float64), self.sums, self.comp)
-        self.count[: len(self.code)] += np.bincount(g, minlength=len(self.code))
-        return g
-
-    def frame(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """The distinct values in sorted order (as a sorted groupby gives its groups) and
-        their codes in that order."""
-        n = len(self.code)
-        keys = pd.DataFrame(list(self.code), columns=self.columns) if n else pd.DataFrame(
-            {c: [] for c in self.columns})
+    def values(self) -> pd.DataFrame:
+        """The values by code, with the dtypes of the first frame encoded."""
+        keys = pd.DataFrame(list(self.code), columns=self.columns) if self.code else (
+            pd.DataFrame({c: pd.Series([], dtype=object) for c in self.columns}))
         for c in self.columns:
             if self.dtypes is not None:
                 keys[c] = keys[c].astype(self.dtypes[c])
+        return keys
+
+    def ranks(self, keys: pd.DataFrame) -> np.ndarray:
+        """The rank of each code when the values are sorted as a sorted groupby sorts
+        its groups (missing values last)."""
         order = keys.sort_values(self.columns, kind="stable", na_position="last").index
-        return keys.loc[order].reset_index(drop=True), order.to_numpy(np.int64)
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[order.to_numpy()] = np.arange(len(keys))
+        return rank
+
+
+class _Sums:
+    """Weight sums (Kahan-compensated, in row order) and row counts per group, a group
+    being an int64 key; keys are kept sorted with their group codes (16 bytes a group, and
+    24 for the sums and counts)."""
+
+    def __init__(self) -> None:
+        self.sorted_keys = np.zeros(0, dtype=np.int64)
+        self.sorted_codes = np.zeros(0, dtype=np.int64)
+        self.keys = np.zeros(0, dtype=np.int64)  # by code
+        self.n = 0
+        self.sums = np.zeros(0)
+        self.comp = np.zeros(0)
+        self.count = np.zeros(0, dtype=np.int64)
+
+    def codes(self, keys: np.ndarray) -> np.ndarray:
+        """The group code of each key (new keys get new codes, in order of appearance)."""
+        u, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+        pos = np.searchsorted(self.sorted_keys, u)
+        found = pos < len(self.sorted_keys)
+        found[found] = self.sorted_keys[pos[found]] == u[found]
+        code_u = np.empty(len(u), dtype=np.int64)
+        code_u[found] = self.sorted_codes[pos[found]]
+        new = np.flatnonzero(~found)
+        new = new[np.argsort(first[new], kind="stable")]  # in order of appearance
+        code_u[new] = self.n + np.arange(len(new))
+        self.n += len(new)
+        ins = np.sort(new)
+        self.sorted_keys = np.insert(self.sorted_keys, pos[ins], u[ins])
+        self.sorted_codes = np.insert(self.sorted_codes, pos[ins], code_u[ins])
+        if self.n > len(self.sums):
+            grow = max(self.n, 2 * len(self.sums)) - len(self.sums)
+            self.keys = np.concatenate([self.keys, np.zeros(grow, dtype=np.int64)])
+            self.sums = np.concatenate([self.sums, np.zeros(grow)])
+            self.comp = np.concatenate([self.comp, np.zeros(grow)])
+            self.count = np.concatenate([self.count, np.zeros(grow, dtype=np.int64)])
+        self.keys[code_u[new]] = u[new]
+        return code_u[inv.reshape(-1)]
+
+    def add(self, keys: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Add rows with group ``keys`` and ``weight``; returns their group codes."""
+        g = self.codes(np.asarray(keys, dtype=np.int64))
+        _kahan_add(g, np.ascontiguousarray(weight, dtype=np.float64), self.sums, self.comp)
+        self.count[: self.n] += np.bincount(g, minlength=self.n)
+        return g
+
+
+_LOC_BITS = 47  # loc_id < 2**47: rounding to 1e-4 degrees fits
+_SUB_BITS = 31  # places and organisations per location-year key
 
 
 class LocationSums:
     """:func:`build_locations` over blocks of rows that each hold whole documents: sums
     and counts per location, place and organisation carried from block to block in row
-    order (module doc)."""
+    order (module doc). Memory: the vocabularies of (source, year), places and
+    organisations, and about 60 bytes per location, location-place and
+    location-organisation."""
 
-    LOC_KEYS = ["source", "year", "loc_id"]
     PLACE_KEYS = ["geonameid", "place_name", "admin1", "country_iso2"]
 
     def __init__(self, counting: str, round_deg: float, exclude_methods: Sequence[str],
@@ -287,48 +328,51 @@ class LocationSums:
             raise ValueError(f"counting must be one of {COUNTINGS}, not {counting!r}")
         self.counting, self.round_deg = counting, round_deg
         self.exclude, self.renormalize = list(exclude_methods), renormalize
-        self.locs = _Groups(self.LOC_KEYS)
-        self.places = _Groups(self.LOC_KEYS + self.PLACE_KEYS)
-        self.orgs = _Groups(self.LOC_KEYS + ["organization"])
-        self.sources = _Groups(["source"])  # weight_in
-        self.used = _Groups(["source"])  # weight_used
+        self.sy, self.place = _Vocab(["source", "year"]), _Vocab(self.PLACE_KEYS)
+        self.org, self.src = _Vocab(["organization"]), _Vocab(["source"])
+        self.locs, self.places, self.orgs = _Sums(), _Sums(), _Sums()
+        self.weight_in, self.weight_used = _Sums(), _Sums()  # per source code
         self.lat = np.zeros(0)  # rounded coordinates and documents per location code
         self.lon = np.zeros(0)
         self.n_docs = np.zeros(0, dtype=np.int64)
-        self.docs_in: dict[object, int] = {}  # per source
-        self.docs_used: dict[object, int] = {}
-        self.excluded: dict[object, int] = {}
+        self.docs_in: dict[int, int] = {}  # per source code
+        self.docs_used: dict[int, int] = {}
+        self.excluded: dict[int, int] = {}
 
     def add(self, placed: pd.DataFrame) -> None:
         """Add a block of geocoded rows (whole documents, in file order)."""
         for src in sorted(placed["source"].unique()):
             part = placed[placed["source"] == src] if placed["source"].nunique() > 1 else placed
-            self._add_one(src, part)
+            self._add_one(part)
 
-    def _add_one(self, src: object, placed: pd.DataFrame) -> None:
+    def _add_one(self, placed: pd.DataFrame) -> None:
         kept, usable = weighted_rows(placed, self.counting, self.round_deg, self.exclude,
                                      self.renormalize)
         w = kept["weight"].to_numpy(np.float64)
-        n0 = len(self.locs.code)
-        g = self.locs.add(kept, w)
+        loc = kept["loc_id"].to_numpy(np.int64)
+        if len(loc) and (loc.min() < 0 or loc.max() >= 1 << _LOC_BITS):
+            raise ValueError("loc_id out of range: coordinates outside [-90, 90] x [-180, 180]")
+        n0 = self.locs.n
+        g = self.locs.add(self.sy.encode(kept) << _LOC_BITS | loc, w)
         self._new_locations(kept, g, n0)
         doc = pd.factorize(kept["doc_id"], use_na_sentinel=True)[0]
-        pairs = np.unique(g[doc >= 0] * (int(doc.max(initial=0)) + 1) + doc[doc >= 0])
-        self.n_docs += np.bincount(pairs // (int(doc.max(initial=0)) + 1),
-                                   minlength=len(self.n_docs))
-        self.places.add(kept, w)
+        span = int(doc.max(initial=0)) + 1
+        pairs = np.unique(g[doc >= 0] * span + doc[doc >= 0])
+        self.n_docs[: self.locs.n] += np.bincount(pairs // span, minlength=self.locs.n)
+        self.places.add(g << _SUB_BITS | self.place.encode(kept), w)
         has_org = kept["organization"].notna().to_numpy()
-        self.orgs.add(kept.loc[has_org], w[has_org])
-        self.sources.add(placed, placed["weight"].to_numpy(np.float64))
-        self.used.add(kept, w)
-        self.docs_in[src] = self.docs_in.get(src, 0) + int(placed["doc_id"].nunique())
-        self.docs_used[src] = self.docs_used.get(src, 0) + int(kept["doc_id"].nunique())
-        self.excluded[src] = self.excluded.get(src, 0) + int((~usable).sum())
+        self.orgs.add(g[has_org] << _SUB_BITS | self.org.encode(kept.loc[has_org]),
+                      w[has_org])
+        s = int(self.src.encode(placed.iloc[:1])[0])
+        self.weight_in.add(np.full(len(placed), s), placed["weight"].to_numpy(np.float64))
+        self.weight_used.add(np.full(len(kept), s), w)
+        self.docs_in[s] = self.docs_in.get(s, 0) + int(placed["doc_id"].nunique())
+        self.docs_used[s] = self.docs_used.get(s, 0) + int(kept["doc_id"].nunique())
+        self.excluded[s] = self.excluded.get(s, 0) + int((~usable).sum())
 
     def _new_locations(self, kept: pd.DataFrame, g: np.ndarray, n0: int) -> None:
         """Rounded coordinates of the location codes from ``n0`` on (their first row)."""
-        n = len(self.locs.code)
-        if n > len(self.lat):
+        if len(self.locs.sums) > len(self.lat):
             grow = len(self.locs.sums) - len(self.lat)
             self.lat = np.concatenate([self.lat, np.zeros(grow)])
             self.lon = np.concatenate([self.lon, np.zeros(grow)])
@@ -341,34 +385,57 @@ class LocationSums:
         self.lon[codes[new]] = np.round(ilon * self.round_deg, 6)
 
     def result(self) -> dict[str, pd.DataFrame]:
-        """The tables of :func:`build_locations`."""
-        keys, order = self.locs.frame()
-        locs = keys.assign(lat=self.lat[order], lon=self.lon[order], weight=self.locs.sums[order],
-                           n_records=self.locs.count[order], n_docs=self.n_docs[order])
-        pk, po = self.places.frame()
-        places = pk.assign(weight=self.places.sums[po])
-        ok, oo = self.orgs.frame()
-        orgs = ok.assign(weight=self.orgs.sums[oo])
+        """The tables of :func:`build_locations`, sorted as a sorted groupby sorts."""
+        sy = self.sy.values()
+        n = self.locs.n
+        key = self.locs.keys[:n]
+        sy_code, loc = key >> _LOC_BITS, key & ((1 << _LOC_BITS) - 1)
+        order = np.lexsort((loc, self.sy.ranks(sy)[sy_code]))
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        locs = sy.iloc[sy_code[order]].reset_index(drop=True).assign(
+            loc_id=loc[order], lat=self.lat[order], lon=self.lon[order],
+            weight=self.locs.sums[order], n_records=self.locs.count[order],
+            n_docs=self.n_docs[order])
+        places = self._sub_table(self.places, self.place, sy, sy_code, loc, rank)
+        orgs = self._sub_table(self.orgs, self.org, sy, sy_code, loc, rank)
         return {"locations": locs, "location_places": places, "organizations": orgs,
                 "accounting": self._accounting()}
+
+    @staticmethod
+    def _sub_table(sums: _Sums, vocab: _Vocab, sy: pd.DataFrame, sy_code: np.ndarray,
+                   loc: np.ndarray, loc_rank: np.ndarray) -> pd.DataFrame:
+        """Weights per (source, year, loc_id) and value of ``vocab``, sorted."""
+        key = sums.keys[: sums.n]
+        g, sub = key >> _SUB_BITS, key & ((1 << _SUB_BITS) - 1)
+        values = vocab.values()
+        order = np.lexsort((vocab.ranks(values)[sub], loc_rank[g]))
+        g, sub = g[order], sub[order]
+        out = sy.iloc[sy_code[g]].reset_index(drop=True).assign(loc_id=loc[g])
+        vals = values.iloc[sub].reset_index(drop=True)
+        for c in vocab.columns:
+            out[c] = vals[c]
+        out["weight"] = sums.sums[: sums.n][order]
+        return out
 
     def _accounting(self) -> pd.DataFrame:
         """Per-source row and document accounting of the locations stage."""
         out = []
-        used = dict(zip(self.used.code, range(len(self.used.code)), strict=True))
-        for (source,), i in self.sources.code.items():
-            j = used.get((source,))
-            rows_in = int(self.sources.count[i])
-            excl = self.excluded.get(source, 0)
+        sources = self.src.values()["source"].tolist()
+        for s, source in enumerate(sources):
+            got = self.weight_in.codes(np.array([s]))[0]
+            used = self.weight_used.codes(np.array([s]))[0]  # 0 rows kept: a new, empty sum
+            rows_in = int(self.weight_in.count[got])
+            excl = self.excluded.get(s, 0)
             out.append({
                 "source": source,
                 "rows_in": rows_in,
                 "rows_excluded_precision": excl,
                 "rows_used": rows_in - excl,
-                "docs_in": self.docs_in.get(source, 0),
-                "docs_lost": self.docs_in.get(source, 0) - self.docs_used.get(source, 0),
-                "weight_in": float(self.sources.sums[i]),
-                "weight_used": float(self.used.sums[j]) if j is not None else 0.0,
+                "docs_in": self.docs_in.get(s, 0),
+                "docs_lost": self.docs_in.get(s, 0) - self.docs_used.get(s, 0),
+                "weight_in": float(self.weight_in.sums[got]),
+                "weight_used": float(self.weight_used.sums[used]),
             })
         if not out:
             return pd.DataFrame(out)

@@ -46,6 +46,7 @@ def records() -> pd.DataFrame:
         {"city": None, "country": "DE"},
         {"city": "Foo", "country": "Narnia"},
         {"city": "Xqzvbw", "region": "CA", "country": "US"},
+        {"city": "Xqzvbw", "country": "DE"},
         {"city": "Bostn", "region": "MA", "country": "US"},
     ] * 2
     df = make_records(rows)
