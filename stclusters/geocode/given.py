@@ -111,7 +111,7 @@ def wrong_country(rows: Rows, pl: Places) -> np.ndarray:
     iso = rows.iso[g]
     near = _nearest_unique(pl, rows.lat[g], rows.lon[g])
     near_iso = np.where(near >= 0, pl.iso[np.maximum(near, 0)], None)
-    known = np.isin(iso, np.unique(pl.iso[pl.iso != None]))  # noqa: E711
+    known = np.isin(iso, pl.countries)
     doubt = np.flatnonzero((near >= 0) & (near_iso != iso) & known)
     if len(doubt) == 0:
         return out
