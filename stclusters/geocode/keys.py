@@ -24,8 +24,8 @@ from stclusters.admin1 import region_admin1
 from stclusters.countries import country_key, to_iso2
 from stclusters.text import full_key, normalize_place
 
-__all__ = ["KEY_COLUMNS", "Coder", "Rows", "codes", "column", "key_table", "read_rows",
-           "set_keys"]
+__all__ = ["KEY_COLUMNS", "Coder", "Rows", "codes", "column", "factorize_column", "key_table",
+           "read_rows", "set_keys"]
 
 KEY_COLUMNS = ["iso2", "full", "strip", "region", "admin1", "known", "pidx", "method", "score"]
 
@@ -36,11 +36,19 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return c.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
+def factorize_column(records: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1: missing) and distinct values (objects, in order of first appearance) of
+    a column of ``records``; all missing if it is absent. Fast on Arrow-backed text."""
+    if name not in records.columns:
+        return np.full(len(records), -1, dtype=np.int64), np.zeros(0, dtype=object)
+    c, uniques = pd.factorize(records[name], use_na_sentinel=True)
+    return np.asarray(c, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
 def column(records: pd.DataFrame, name: str) -> np.ndarray:
     """A column of ``records`` as an object array (None for missing; all None if absent)."""
-    if name not in records.columns:
-        return np.full(len(records), None, dtype=object)
-    return records[name].to_numpy(dtype=object, na_value=None)
+    c, uniques = factorize_column(records, name)
+    return np.append(uniques, None).astype(object)[c]
 
 
 @dataclass
@@ -56,6 +64,7 @@ class Rows:
     city_id: np.ndarray  # code of the full city key (-1: blank)
     reg_id: np.ndarray  # code of the folded region (-1: none)
     row_key: np.ndarray  # key id (-1: no key, the country or the city is missing)
+    near: np.ndarray | None = None  # nearest place of the given coordinates (-1: none)
 
     @property
     def has_key(self) -> np.ndarray:
@@ -69,32 +78,26 @@ class _Vocab:
     def __init__(self) -> None:
         self.code: dict[object, int] = {}
 
-    def encode(self, values: np.ndarray) -> np.ndarray:
-        """Global codes of ``values`` (None: -1), new values added in order."""
-        c, uniq = codes(values)
-        glob = np.empty(len(uniq) + 1, dtype=np.int64)
-        for j, u in enumerate(uniq.tolist()):
-            glob[j] = self.code.setdefault(u, len(self.code))
-        glob[-1] = -1
-        return glob[c]  # c == -1 picks the last entry
-
     @property
     def values(self) -> np.ndarray:
         """The distinct values, by code."""
         return np.array(list(self.code), dtype=object)
 
 
-def _cached(cache: dict, raw: np.ndarray, fn: Callable[[object], object]) -> np.ndarray:
-    """``fn`` of each distinct value of ``raw`` (None stays None), computed once per value
-    over the life of ``cache``."""
-    c, uniq = codes(raw)
-    out = np.empty(len(uniq) + 1, dtype=object)
-    for j, u in enumerate(uniq.tolist()):
-        if u not in cache:
-            cache[u] = fn(u)
-        out[j] = cache[u]
-    out[-1] = None
-    return out[c]
+def _coded(records: pd.DataFrame, name: str, cache: dict, fn: Callable[[object], object],
+           vocab: _Vocab) -> tuple[np.ndarray, np.ndarray]:
+    """The column ``name`` of ``records`` through ``fn`` (computed once per distinct value
+    over the life of ``cache``; None: missing): the values' codes in ``vocab`` (-1: None)
+    and the values, per row. The codes are those of ``vocab.encode`` on the values."""
+    c, raw = factorize_column(records, name)
+    vals = np.empty(len(raw) + 1, dtype=object)
+    code = np.full(len(raw) + 1, -1, dtype=np.int64)
+    for j, u in enumerate(raw.tolist()):
+        v = cache[u] if u in cache else cache.setdefault(u, fn(u))
+        vals[j] = v
+        if v is not None:
+            code[j] = vocab.code.setdefault(v, len(vocab.code))
+    return code[c], vals[c]
 
 
 class Coder:
@@ -121,14 +124,16 @@ class Coder:
         lon = pd.to_numeric(records["lon"], errors="coerce").to_numpy(np.float64, copy=True)
         status = column(records, "coord_status")
         given = (status == "valid") & np.isfinite(lat) & np.isfinite(lon)
-        iso_row = _cached(self._iso2, column(records, "country"),
-                          lambda v: to_iso2(pd.Series([v], dtype=object)).iloc[0])
-        full = _cached(self._full, column(records, "city"), lambda v: full_key(v) or None)
-        fold = _cached(self._fold, column(records, "region"),
-                       lambda v: country_key(str(v)) or None)
+        iso_id, iso_row = _coded(records, "country", self._iso2,
+                                 lambda v: to_iso2(pd.Series([v], dtype=object)).iloc[0],
+                                 self.iso)
+        city_id, _ = _coded(records, "city", self._full, lambda v: full_key(v) or None,
+                            self.city)
+        reg_id, _ = _coded(records, "region", self._fold,
+                           lambda v: country_key(str(v)) or None, self.reg)
         return Rows(lat=lat, lon=lon, status=status, given=given, iso=iso_row,
-                    iso_id=self.iso.encode(iso_row), city_id=self.city.encode(full),
-                    reg_id=self.reg.encode(fold), row_key=np.full(n, -1, dtype=np.int64))
+                    iso_id=iso_id, city_id=city_id, reg_id=reg_id,
+                    row_key=np.full(n, -1, dtype=np.int64))
 
     def pack(self, rows: Rows) -> np.ndarray:
         """The rows' keys packed into one int64, ordered as (country, region, city) codes

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from stclusters.geo import haversine_km
-from stclusters.geocode.given import place_given, wrong_country
+from stclusters.geocode.given import nearest_given, place_given, wrong_country
 from stclusters.geocode.institution import Registry, rows_by_affiliation, rows_by_id
 from stclusters.geocode.keys import Coder, Rows, column
 from stclusters.geocode.phases import SCORES, match_exact, match_fallbacks, match_fuzzy
@@ -107,7 +107,10 @@ class Geocoder:
         """The chunk's rows (wrong-country coordinates set aside, how many is returned)
         and the registry rows of their institution ids (-1: none)."""
         rows = self.coder.rows(records)
-        n_wrong = _set_aside_wrong_country(rows, self.pl) if self.check_given_country else 0
+        n_wrong = 0
+        if self.check_given_country:
+            rows.near = nearest_given(rows, self.pl)  # once for the check and place_given
+            n_wrong = _set_aside_wrong_country(rows, self.pl)
         by_id = (rows_by_id(self.reg, column(records, "institution_id"), ~rows.given)
                  if self.reg else np.full(len(rows.row_key), -1, dtype=np.int64))
         return rows, by_id, n_wrong
@@ -117,8 +120,8 @@ class Geocoder:
         coordinates and without a registry institution id take their place from."""
         rows, by_id, _ = self._rows(records)
         packed = self.coder.pack(rows)
-        self._packed.append(np.unique(packed[packed >= 0]))
-        self._needed.append(np.unique(packed[(packed >= 0) & ~rows.given & (by_id < 0)]))
+        self._packed.append(np.sort(pd.unique(packed[packed >= 0])))
+        self._needed.append(np.sort(pd.unique(packed[(packed >= 0) & ~rows.given & (by_id < 0)])))
         if len(self._packed) >= 64:  # keep the lists short
             self._packed = [np.unique(np.concatenate(self._packed))]
             self._needed = [np.unique(np.concatenate(self._needed))]
