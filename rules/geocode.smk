@@ -47,7 +47,8 @@ rule institutions:
 
 
 rule geocode:
-    """Place every record (unique address keys only); the rest are kept as unmatched."""
+    """Place every record (unique address keys only); the rest are kept as unmatched.
+    Streamed: two passes over the records in chunks of stream.chunk_rows rows."""
     input:
         records="results/extract/records.parquet",
         places="results/gazetteer/places.parquet",
@@ -66,6 +67,7 @@ rule geocode:
         affiliation_min_score=config["geocode"]["affiliation_min_score"],
         affiliation_max_km=config["geocode"]["affiliation_max_km"],
         check_given_country=config["geocode"]["check_given_country"],
+        chunk_rows=config["stream"]["chunk_rows"],
     log:
         "logs/geocode.log",
     benchmark:
@@ -101,6 +103,7 @@ rule geocode_qa:
     params:
         top_n=20,
         top_countries=12,
+        chunk_rows=config["stream"]["chunk_rows"],
     log:
         "logs/geocode_qa.log",
     benchmark:

@@ -18,6 +18,7 @@ rule locations:
     params:
         exclude_methods=config["locations"]["exclude_methods"],
         renormalize=config["locations"]["renormalize"],
+        chunk_rows=config["stream"]["chunk_rows"],
     log:
         "logs/locations/{counting}_{round_deg}.log",
     benchmark:

@@ -24,6 +24,7 @@ rule sensitivity_doc_locations:
     params:
         exclude_methods=config["locations"]["exclude_methods"],
         renormalize=config["locations"]["renormalize"],
+        chunk_rows=config["stream"]["chunk_rows"],
     log:
         "logs/sensitivity/doc_locations_{counting}_{round_deg}.log",
     benchmark:

@@ -1,15 +1,17 @@
-"""Snakemake adapter: geocoded records -> weighted unique rounded locations per year."""
+"""Snakemake adapter: geocoded records -> weighted unique rounded locations per year
+(the records read in blocks of whole documents)."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.io import read_parquet, write_csv, write_parquet
-from stclusters.locations import COLUMNS, build_locations
+from stclusters.io import write_csv, write_parquet
+from stclusters.locations import build_locations_file
 from stclusters.logs import logged_step
 
 wc = snakemake.wildcards
 with logged_step(snakemake.log[0], f"locations {wc.counting} round {wc.round_deg}") as log:
-    out = build_locations(
-        read_parquet(snakemake.input[0], columns=COLUMNS),
+    out = build_locations_file(
+        snakemake.input[0],
+        chunk_rows=snakemake.params.chunk_rows,
         counting=wc.counting,
         round_deg=float(wc.round_deg),
         exclude_methods=snakemake.params.exclude_methods,

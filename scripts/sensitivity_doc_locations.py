@@ -2,15 +2,15 @@
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
-from stclusters.io import read_parquet, write_parquet
+from stclusters.io import write_parquet
 from stclusters.logs import logged_step
-from stclusters.sensitivity.documents import doc_locations
+from stclusters.sensitivity.documents import doc_locations_file
 
 wc = snakemake.wildcards
 with logged_step(snakemake.log[0], f"document locations {wc.counting} {wc.round_deg}") as log:
-    placed = read_parquet(snakemake.input[0])
-    out = doc_locations(
-        placed,
+    out = doc_locations_file(
+        snakemake.input[0],
+        chunk_rows=snakemake.params.chunk_rows,
         counting=wc.counting,
         round_deg=float(wc.round_deg),
         exclude_methods=snakemake.params.exclude_methods,

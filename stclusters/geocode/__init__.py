@@ -5,6 +5,8 @@ described in docs/methodology.md and, phase by phase, in the modules:
 
 * :mod:`~stclusters.geocode.gazetteer`: the offline gazetteer (GeoNames places and names);
 * :mod:`~stclusters.geocode.pipeline`: :func:`geocode`, the phases in order;
+* :mod:`~stclusters.geocode.stream`: :func:`~stclusters.geocode.stream.geocode_file`, a
+  records file in chunks (two passes: the keys, then the rows), memory bounded;
 * :mod:`~stclusters.geocode.keys`: per-row inputs and the table of unique address keys;
 * :func:`stclusters.admin1.region_admin1`: region strings -> GeoNames admin1 codes;
 * :mod:`~stclusters.geocode.places`: the places as arrays; choosing one candidate per key;

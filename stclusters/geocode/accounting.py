@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["METHODS", "REASONS", "WRONG_COUNTRY", "accounting"]
+__all__ = ["ACCOUNTING_COLUMNS", "METHODS", "REASONS", "WRONG_COUNTRY", "accounting"]
 
 #: how a placed row was placed (``geo_method``), precise to coarse; ``institution`` and
 #: ``affiliation_match`` need an institution registry (``geocode.institutions``)
@@ -14,6 +14,9 @@ METHODS = ("given", "institution", "affiliation_match", "exact", "alternate", "f
 WRONG_COUNTRY = "wrong_country"
 #: why a row was not placed
 REASONS = ("no_address", "unknown_country", "no_match")
+#: the columns of :func:`accounting`
+ACCOUNTING_COLUMNS = ["source", "rows_in", "placed", "unmatched", *METHODS,
+                      *[f"unmatched_{r}" for r in REASONS], "given_wrong_country"]
 
 
 def accounting(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
@@ -40,9 +43,7 @@ def accounting(placed: pd.DataFrame, unmatched: pd.DataFrame) -> pd.DataFrame:
             row[f"unmatched_{r}"] = int(rcounts.get(r, 0))
         row["given_wrong_country"] = _n_wrong(p) + _n_wrong(u)
         rows.append(row)
-    cols = ["source", "rows_in", "placed", "unmatched", *METHODS,
-            *[f"unmatched_{r}" for r in REASONS], "given_wrong_country"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=ACCOUNTING_COLUMNS)
 
 
 def _n_wrong(df: pd.DataFrame) -> int:

@@ -25,7 +25,7 @@ from stclusters.geo import chord, haversine_km, to_xyz
 from stclusters.geocode.keys import Rows
 from stclusters.geocode.places import NEAR_RADIUS_KM, Places
 
-__all__ = ["GivenPlacement", "place_given", "wrong_country"]
+__all__ = ["GivenPlacement", "nearest_given", "place_given", "wrong_country"]
 
 
 @dataclass
@@ -41,8 +41,20 @@ class GivenPlacement:
 
 def _nearest_unique(pl: Places, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """:meth:`Places.nearest`, computed once per distinct point."""
-    upts, inv = np.unique(np.column_stack([lat, lon]), axis=0, return_inverse=True)
-    return pl.nearest(upts[:, 0], upts[:, 1])[inv.reshape(-1)]
+    codes, upts = pd.factorize(np.asarray(lat, np.float64) + 1j * np.asarray(lon, np.float64),
+                               use_na_sentinel=False)
+    return pl.nearest(upts.real, upts.imag)[codes]
+
+
+def nearest_given(rows: Rows, pl: Places) -> np.ndarray:
+    """The nearest place within :data:`NEAR_RADIUS_KM` of each row's given coordinates
+    (-1: none, or no valid coordinates); set as ``rows.near``, it is computed once for
+    :func:`wrong_country` and :func:`place_given`."""
+    near = np.full(len(rows.lat), -1, dtype=np.int64)
+    g = np.flatnonzero(rows.given)
+    if len(g):
+        near[g] = _nearest_unique(pl, rows.lat[g], rows.lon[g])
+    return near
 
 
 def _repair_swapped(
@@ -70,7 +82,7 @@ def place_given(rows: Rows, keys: pd.DataFrame, pl: Places) -> GivenPlacement | 
         return None
     g = np.flatnonzero(rows.given)
     lat, lon = rows.lat[g].copy(), rows.lon[g].copy()
-    near = _nearest_unique(pl, lat, lon)
+    near = rows.near[g].copy() if rows.near is not None else _nearest_unique(pl, lat, lon)
     swapped = _repair_swapped(pl, rows.iso[g], lat, lon, near)
     # the key's exact/alternate place, when it lies within the radius of the point
     gk = rows.row_key[g]
@@ -109,9 +121,10 @@ def wrong_country(rows: Rows, pl: Places) -> np.ndarray:
     if len(g) == 0:
         return out
     iso = rows.iso[g]
-    near = _nearest_unique(pl, rows.lat[g], rows.lon[g])
+    near = rows.near[g] if rows.near is not None else _nearest_unique(pl, rows.lat[g],
+                                                                       rows.lon[g])
     near_iso = np.where(near >= 0, pl.iso[np.maximum(near, 0)], None)
-    known = np.isin(iso, np.unique(pl.iso[pl.iso != None]))  # noqa: E711
+    known = pd.Series(iso, dtype=object).isin(pl.countries).to_numpy()
     doubt = np.flatnonzero((near >= 0) & (near_iso != iso) & known)
     if len(doubt) == 0:
         return out

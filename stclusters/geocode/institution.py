@@ -59,6 +59,8 @@ _STATUS_RANK = {"active": 0, "inactive": 1, "withdrawn": 2}
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*")
 CORRECT_MIN = 88.0  # rapidfuzz ratio for correcting a misspelt word to the vocabulary
 CORRECT_MIN_LEN = 5
+#: affiliation units (country, text, key) remembered over the chunks of a run, at most
+MEMO_MAX = 500_000
 
 
 @dataclass(frozen=True)
@@ -280,10 +282,15 @@ def rows_by_id(reg: Registry, ids: np.ndarray, eligible: np.ndarray) -> np.ndarr
 def rows_by_affiliation(
     reg: Registry, texts: np.ndarray, iso: np.ndarray, row_key: np.ndarray,
     keys: pd.DataFrame, place_lat: np.ndarray, place_lon: np.ndarray, eligible: np.ndarray,
-    min_score: float, max_km: float, tie_km: float = 25.0,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(inst, score, n_ambiguous)`` per row: the institution the eligible rows'
-    affiliation texts name (-1: none), each distinct (country, text, address key) once.
+    min_score: float, max_km: float, tie_km: float = 25.0, memo: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray, set]:
+    """``(inst, score, ambiguous)`` per row: the institution the eligible rows'
+    affiliation texts name (-1: none), each distinct (country, text, address key) once;
+    ``ambiguous`` is the set of those units whose text was ambiguous.
+
+    ``memo``: matches of units already seen (a dict kept by the caller over the chunks of
+    a run: each unit is matched once per run); it is emptied when it grows past
+    :data:`MEMO_MAX` units, which costs time only.
 
     ``place_lat``/``place_lon``: coordinates of the gazetteer places (rows of ``keys.pidx``);
     a key matched at city level (:data:`CITY_METHODS`) bounds its rows' institutions to
@@ -295,7 +302,7 @@ def rows_by_affiliation(
     has = eligible & np.array([isinstance(t, str) and bool(t.strip()) for t in texts])
     e = np.flatnonzero(has)
     if len(e) == 0:
-        return inst, score, 0
+        return inst, score, set()
     units = pd.DataFrame({"iso": pd.Series(iso[e], dtype=object),
                           "text": pd.Series(texts[e], dtype=object), "key": row_key[e]})
     codes, uniq = pd.factorize(pd.MultiIndex.from_frame(units), sort=True)
@@ -303,16 +310,23 @@ def rows_by_affiliation(
     k_city = np.isin(keys["method"].to_numpy(dtype=object), CITY_METHODS)
     u_inst = np.full(len(uniq), -1, dtype=np.int64)
     u_score = np.full(len(uniq), np.nan)
-    n_amb = 0
-    cache: dict = {}
-    for j, (u_iso, text, kid) in enumerate(uniq):
-        near = None
-        if kid >= 0 and k_city[kid] and k_pidx[kid] >= 0:
-            near = (float(place_lat[k_pidx[kid]]), float(place_lon[k_pidx[kid]]))
-        m = reg.match(text, u_iso if isinstance(u_iso, str) else None, near, min_score,
-                      max_km, tie_km, cache)
+    ambiguous: set = set()
+    memo = {} if memo is None else memo
+    if len(memo) > MEMO_MAX:
+        memo.clear()
+    cache = memo.setdefault("_words", {})
+    for j, unit in enumerate(uniq):
+        m = memo.get(unit)
+        if m is None:
+            u_iso, text, kid = unit
+            near = None
+            if kid >= 0 and k_city[kid] and k_pidx[kid] >= 0:
+                near = (float(place_lat[k_pidx[kid]]), float(place_lon[k_pidx[kid]]))
+            m = memo[unit] = reg.match(text, u_iso if isinstance(u_iso, str) else None, near,
+                                       min_score, max_km, tie_km, cache)
         u_inst[j], u_score[j] = m.inst, m.score
-        n_amb += int(m.ambiguous)
+        if m.ambiguous:
+            ambiguous.add(unit)
     inst[e] = u_inst[codes]
     score[e] = u_score[codes]
-    return inst, score, n_amb
+    return inst, score, ambiguous

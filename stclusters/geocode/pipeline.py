@@ -36,14 +36,14 @@ import numpy as np
 import pandas as pd
 
 from stclusters.geo import haversine_km
-from stclusters.geocode.given import place_given, wrong_country
+from stclusters.geocode.given import nearest_given, place_given, wrong_country
 from stclusters.geocode.institution import Registry, rows_by_affiliation, rows_by_id
-from stclusters.geocode.keys import Rows, column, key_table
+from stclusters.geocode.keys import Coder, Rows, column
 from stclusters.geocode.phases import SCORES, match_exact, match_fallbacks, match_fuzzy
 from stclusters.geocode.places import NEAR_RADIUS_KM, Places
 from stclusters.geocode.postal import postal_placement
 
-__all__ = ["InstitutionOptions", "geocode"]
+__all__ = ["Geocoder", "InstitutionOptions", "geocode"]
 
 log = logging.getLogger("stclusters")
 
@@ -72,6 +72,118 @@ class InstitutionOptions:
     max_km: float = 25.0  # affiliation_max_km
 
 
+class Geocoder:
+    """The geocoder in two passes over the records, which may come in chunks.
+
+    :meth:`collect` each chunk (its unique address keys, and the keys its rows without
+    coordinates need), :meth:`match` the keys once, then :meth:`place` each chunk. A run
+    in chunks places every row as a run over all rows at once: key ids follow the first
+    appearance of the texts over the chunks in order (:class:`~stclusters.geocode.keys.Coder`),
+    and every step of :meth:`place` is a function of the row and of the key table.
+    """
+
+    def __init__(self, places: pd.DataFrame, names: pd.DataFrame,
+                 fuzzy_min_score: float = 90.0, registry: InstitutionOptions | None = None,
+                 check_given_country: bool = True) -> None:
+        self.pl = Places(places)
+        self.names = names
+        self.cutoff = float(fuzzy_min_score)
+        self.options = registry
+        self.reg = (Registry(registry.institutions, registry.names) if registry is not None
+                    else None)
+        self.check_given_country = check_given_country
+        self.coder = Coder()
+        self._packed: list[np.ndarray] = []  # distinct packed keys of each chunk
+        self._needed: list[np.ndarray] = []  # those that rows without coordinates need
+        self.packed = np.zeros(0, dtype=np.int64)  # the sorted packed keys (key ids)
+        self.keys: pd.DataFrame | None = None
+        self.exact: pd.DataFrame | None = None
+        self._memo: dict = {}  # affiliation matches, shared by the chunks
+        self.n_by_id = self.n_by_text = 0
+        self.ambiguous: set = set()
+        self.n_wrong_country = 0
+
+    def _rows(self, records: pd.DataFrame) -> tuple[Rows, np.ndarray, int]:
+        """The chunk's rows (wrong-country coordinates set aside, how many is returned)
+        and the registry rows of their institution ids (-1: none)."""
+        rows = self.coder.rows(records)
+        n_wrong = 0
+        if self.check_given_country:
+            rows.near = nearest_given(rows, self.pl)  # once for the check and place_given
+            n_wrong = _set_aside_wrong_country(rows, self.pl)
+        by_id = (rows_by_id(self.reg, column(records, "institution_id"), ~rows.given)
+                 if self.reg else np.full(len(rows.row_key), -1, dtype=np.int64))
+        return rows, by_id, n_wrong
+
+    def collect(self, records: pd.DataFrame) -> None:
+        """Pass 1 over a chunk: its address keys, and the keys that rows without
+        coordinates and without a registry institution id take their place from."""
+        rows, by_id, _ = self._rows(records)
+        packed = self.coder.pack(rows)
+        self._packed.append(np.sort(pd.unique(packed[packed >= 0])))
+        self._needed.append(np.sort(pd.unique(packed[(packed >= 0) & ~rows.given & (by_id < 0)])))
+        if len(self._packed) >= 64:  # keep the lists short
+            self._packed = [np.unique(np.concatenate(self._packed))]
+            self._needed = [np.unique(np.concatenate(self._needed))]
+
+    def match(self) -> None:
+        """Match the keys collected: exact, fuzzy and fallbacks (module doc).
+
+        The fallbacks take the keys needed by rows without a registry institution id; the
+        rows then placed by their affiliation text do not use their key's place, so the
+        rows are placed as when only the keys they use are matched.
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        self.packed = np.unique(np.concatenate([empty, *self._packed]))
+        keys = self.coder.key_table(self.packed)
+        needed = np.zeros(len(keys), dtype=bool)
+        needed[np.searchsorted(self.packed, np.unique(np.concatenate([empty, *self._needed])))
+               ] = True
+        self._packed, self._needed = [], []
+        self.exact = match_exact(keys, self.names, self.pl)
+        match_fuzzy(keys, needed, self.names, self.pl, self.cutoff)
+        match_fallbacks(keys, needed, self.pl)
+        self.keys = keys
+        log.info("geocode: %d address keys, %d of them needed by rows without coordinates",
+                 len(keys), int(needed.sum()))
+
+    def place(self, records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Pass 2 over a chunk: ``(placed, unmatched)`` of its rows (see :func:`geocode`)."""
+        if self.keys is None:
+            raise RuntimeError("Geocoder.place before Geocoder.match")
+        rows, by_id, n_wrong = self._rows(records)
+        self.n_wrong_country += n_wrong
+        packed = self.coder.pack(rows)
+        has = packed >= 0
+        rows.row_key[has] = np.searchsorted(self.packed, packed[has])
+        keys, pl, reg = self.keys, self.pl, self.reg
+        by_text, text_score = by_id, np.full(len(by_id), np.nan)
+        if reg is not None:
+            by_text, text_score, amb = rows_by_affiliation(
+                reg, column(records, "affiliation"), rows.iso, rows.row_key, keys, pl.lat,
+                pl.lon, ~rows.given & (by_id < 0), self.options.min_score,
+                self.options.max_km, memo=self._memo)
+            self.n_by_id += int((by_id >= 0).sum())
+            self.n_by_text += int((by_text >= 0).sum())
+            self.ambiguous |= amb
+        out = _place_text_rows(rows, keys)
+        _apply_postal(out, records, rows, keys, self.exact, pl, self.cutoff)
+        if reg is not None:
+            _apply_institutions(out, reg, pl, by_id, "institution", np.full(len(by_id), 100.0))
+            _apply_institutions(out, reg, pl, by_text, "affiliation_match", text_score)
+        _apply_given(out, rows, keys, pl)
+        return _assemble(records, rows, out, pl)
+
+    def log_counts(self) -> None:
+        """Log the rows set aside and placed at institutions (after the last chunk)."""
+        if self.n_wrong_country:
+            log.info("given coordinates in the wrong country set aside: %d rows",
+                     self.n_wrong_country)
+        if self.reg is not None:
+            log.info("institutions: %d rows by id, %d by affiliation text, %d ambiguous texts",
+                     self.n_by_id, self.n_by_text, len(self.ambiguous))
+
+
 def geocode(
     records: pd.DataFrame,
     places: pd.DataFrame,
@@ -88,51 +200,26 @@ def geocode(
     ``reason``. Both are sorted by ``record_id``; together they hold every input row once.
     ``registry``: place rows at their institution first (module doc).
     ``check_given_country``: set given coordinates in the wrong country aside.
+    This is :class:`Geocoder` on one chunk; :func:`stclusters.geocode.stream.geocode_file`
+    streams a records file in chunks.
     """
-    cutoff = float(fuzzy_min_score)
-    pl = Places(places)
-    rows, keys = key_table(records)
-    if check_given_country:
-        _set_aside_wrong_country(rows, pl)
-    reg = Registry(registry.institutions, registry.names) if registry is not None else None
-    by_id = (rows_by_id(reg, column(records, "institution_id"), ~rows.given) if reg
-             else np.full(len(rows.row_key), -1, dtype=np.int64))
-    needed = _needed(rows, keys, by_id < 0)
-    exact = match_exact(keys, names, pl)
-    match_fuzzy(keys, needed, names, pl, cutoff)
-    by_text, text_score = by_id, np.full(len(by_id), np.nan)
-    if reg is not None:
-        by_text, text_score, n_amb = rows_by_affiliation(
-            reg, column(records, "affiliation"), rows.iso, rows.row_key, keys, pl.lat,
-            pl.lon, ~rows.given & (by_id < 0), registry.min_score, registry.max_km)
-        log.info("institutions: %d rows by id, %d by affiliation text, %d ambiguous texts",
-                 int((by_id >= 0).sum()), int((by_text >= 0).sum()), n_amb)
-        needed = _needed(rows, keys, (by_id < 0) & (by_text < 0))
-    match_fallbacks(keys, needed, pl)
-    out = _place_text_rows(rows, keys)
-    _apply_postal(out, records, rows, keys, exact, pl, cutoff)
-    if reg is not None:
-        _apply_institutions(out, reg, pl, by_id, "institution", np.full(len(by_id), 100.0))
-        _apply_institutions(out, reg, pl, by_text, "affiliation_match", text_score)
-    _apply_given(out, rows, keys, pl)
-    return _assemble(records, rows, out, pl)
+    g = Geocoder(places, names, fuzzy_min_score, registry, check_given_country)
+    g.collect(records)
+    g.match()
+    out = g.place(records)
+    g.log_counts()
+    return out
 
 
-def _needed(rows: Rows, keys: pd.DataFrame, open_rows: np.ndarray) -> np.ndarray:
-    """Keys that rows without coordinates (among ``open_rows``) take their place from."""
-    needed = np.zeros(len(keys), dtype=bool)
-    needed[rows.row_key[rows.has_key & ~rows.given & open_rows]] = True
-    return needed
-
-
-def _set_aside_wrong_country(rows: Rows, pl: Places) -> None:
-    """Given coordinates in another country than the row's: not used (``wrong_country``)."""
+def _set_aside_wrong_country(rows: Rows, pl: Places) -> int:
+    """Given coordinates in another country than the row's: not used (``wrong_country``);
+    returns how many rows."""
     bad = wrong_country(rows, pl)
     if bad.any():
         rows.given[bad] = False
         rows.status = rows.status.copy()
         rows.status[bad] = "wrong_country"
-        log.info("given coordinates in the wrong country set aside: %d rows", int(bad.sum()))
+    return int(bad.sum())
 
 
 def _apply_institutions(out: Placement, reg: Registry, pl: Places, inst: np.ndarray,

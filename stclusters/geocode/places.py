@@ -34,6 +34,11 @@ class Places:
         return self.index.get_indexer(gids)
 
     @cached_property
+    def countries(self) -> np.ndarray:
+        """The distinct ISO2 codes of the places (sorted)."""
+        return np.unique(self.iso[self.iso != None])  # noqa: E711
+
+    @cached_property
     def tree(self) -> cKDTree:
         """KD-tree of the places on the unit sphere."""
         return cKDTree(to_xyz(self.lat, self.lon))

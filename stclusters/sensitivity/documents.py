@@ -4,14 +4,25 @@ with their document matrix and cached HDBSCAN labels (:class:`SourceData`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from scipy import sparse
 
-from stclusters.locations import weighted_rows
+from stclusters.io import read_parquet
+from stclusters.locations import DocumentsSplit, document_blocks, weighted_rows
+
+log = logging.getLogger("stclusters")
+
+
+#: the columns of the geocoded records :func:`doc_locations_file` reads
+DOC_COLUMNS = ["source", "doc_id", "year", "lat", "lon", "geo_method", "weight",
+               "weight_given", "doc_weight"]
 
 
 def doc_locations(
@@ -29,21 +40,78 @@ def doc_locations(
     ``doc_id`` order), ``year`` (int32), ``loc_id`` (int64), ``weight`` (float64), one row
     per (source, doc, loc_id), sorted by them.
     """
-    kept, _ = weighted_rows(placed, counting, round_deg, exclude_methods, renormalize)
-    kept["doc_id"] = kept["doc_id"].astype(str)
-    docs = []
-    for _, g in kept.groupby("source", sort=True):
-        codes = pd.Index(np.sort(g["doc_id"].unique()))
-        docs.append(pd.Series(codes.get_indexer(g["doc_id"]), index=g.index, dtype=np.int64))
-    kept["doc"] = pd.concat(docs) if docs else pd.Series(dtype=np.int64)
-    out = (
-        kept.groupby(["source", "doc", "loc_id"], sort=True)
-        .agg(year=("year", "first"), weight=("weight", "sum"))
-        .reset_index()
-    )
-    out = out.astype({"doc": np.int64, "year": np.int32, "loc_id": np.int64,
-                      "weight": np.float64})
-    return out[["source", "doc", "year", "loc_id", "weight"]]
+    return _doc_locations([placed], counting, round_deg, exclude_methods, renormalize)
+
+
+def doc_locations_file(
+    path: str | Path,
+    chunk_rows: int,
+    counting: str = "fractional",
+    round_deg: float = 0.01,
+    exclude_methods: Sequence[str] = ("region", "country"),
+    renormalize: bool = True,
+) -> pd.DataFrame:
+    """:func:`doc_locations` of the geocoded records file ``path``, read in blocks of whole
+    documents of about ``chunk_rows`` rows (:func:`stclusters.locations.document_blocks`):
+    memory bounded by a block plus the result (one row per document and location)."""
+    args = (counting, round_deg, exclude_methods, renormalize)
+    try:
+        return _doc_locations(document_blocks(path, chunk_rows, DOC_COLUMNS,
+                                              "document locations"), *args)
+    except DocumentsSplit as e:
+        log.warning("%s: reading the file at once", e)
+        have = set(pq.ParquetFile(path).schema_arrow.names)
+        return _doc_locations([read_parquet(path, [c for c in DOC_COLUMNS if c in have])],
+                              *args)
+
+
+def _doc_locations(
+    blocks: Iterable[pd.DataFrame], counting: str, round_deg: float,
+    exclude_methods: Sequence[str], renormalize: bool,
+) -> pd.DataFrame:
+    """:func:`doc_locations` of blocks of rows that hold whole documents, in file order.
+
+    Each block is summed per (source, document, location) at once; its rows are kept as
+    numbers (document codes local to the block) and each document id once, so memory is
+    about 30 bytes per result row plus the document ids.
+    """
+    parts, doc_ids = [], {}  # per block: numbers; per source: the blocks' document ids
+    source_dtype = None
+    for block in blocks:
+        kept, _ = weighted_rows(block, counting, round_deg, exclude_methods, renormalize)
+        source_dtype = kept["source"].dtype if source_dtype is None else source_dtype
+        kept["doc_id"] = kept["doc_id"].astype(str)
+        agg = (kept.groupby(["source", "doc_id", "loc_id"], sort=False)
+               .agg(year=("year", "first"), weight=("weight", "sum")).reset_index())
+        for src, g in agg.groupby("source", sort=True):
+            local, uniq = pd.factorize(g["doc_id"])
+            doc_ids.setdefault(src, []).append(np.asarray(uniq, dtype=object))
+            parts.append((src, len(doc_ids[src]) - 1, local.astype(np.int64),
+                          g["loc_id"].to_numpy(np.int64), g["year"].to_numpy(np.int32),
+                          g["weight"].to_numpy(np.float64)))
+    # documents numbered 0..n-1 per source in doc_id order
+    glob = {}
+    for src, ids in doc_ids.items():
+        order = np.sort(np.concatenate(ids))
+        glob[src] = [np.searchsorted(order, u) for u in ids]
+    sources = sorted(doc_ids)
+    src_code = {s: i for i, s in enumerate(sources)}
+    code = np.concatenate([np.full(len(p[2]), src_code[p[0]], np.int64) for p in parts]
+                          ) if parts else np.zeros(0, np.int64)
+    doc = np.concatenate([glob[p[0]][p[1]][p[2]] for p in parts]) if parts else code
+    loc = np.concatenate([p[3] for p in parts]) if parts else code
+    year = np.concatenate([p[4] for p in parts]) if parts else code.astype(np.int32)
+    weight = np.concatenate([p[5] for p in parts]) if parts else code.astype(np.float64)
+    del parts
+    order = np.lexsort((loc, doc, code))
+    names = pd.Series(sources, dtype=source_dtype if source_dtype is not None else object)
+    return pd.DataFrame({
+        "source": names.take(code[order]).reset_index(drop=True),
+        "doc": doc[order].astype(np.int64),
+        "year": year[order].astype(np.int32),
+        "loc_id": loc[order].astype(np.int64),
+        "weight": weight[order].astype(np.float64),
+    })
 
 
 @dataclass
