@@ -245,22 +245,38 @@ def validate(
     return _split_rejects(raw, out, reasons, on_bad_row)
 
 
+def document_weights(keys: pd.DataFrame, given: np.ndarray, counting: str = "fractional"
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``(weight, doc_weight)`` of rows whose documents are ``keys`` (columns ``source``,
+    ``doc_id``) and whose valid given weights are ``given`` (NaN: none).
+
+    fractional: each (source, doc_id) weighs 1, split equally over its rows; whole: every
+    row weighs 1. A given weight wins for its row. ``doc_weight`` is the sum of the
+    weights of the document's rows in their order (pandas' compensated group sum), so
+    any frame holding all the rows of its documents in their order gives the same bits.
+    """
+    if counting not in ("fractional", "whole"):
+        raise ValueError(f"counting must be 'fractional' or 'whole', not {counting!r}")
+    ids = keys.groupby(["source", "doc_id"], sort=False).ngroup().to_numpy()
+    if counting == "fractional":
+        base = 1.0 / np.bincount(ids)[ids].astype(float)
+    else:
+        base = np.ones(len(keys))
+    weight = np.where(np.isnan(given), base, given)
+    doc_weight = pd.Series(weight).groupby(ids, sort=False).transform("sum")
+    return weight, doc_weight.to_numpy(dtype=float)
+
+
 def assign_weights(records: pd.DataFrame, counting: str = "fractional") -> pd.DataFrame:
     """Add ``weight`` and ``doc_weight`` (the document's total) to validated records.
 
     fractional: each (source, doc_id) weighs 1, split equally over its rows;
     whole: every row weighs 1. A valid given weight always wins for its row.
     """
-    if counting not in ("fractional", "whole"):
-        raise ValueError(f"counting must be 'fractional' or 'whole', not {counting!r}")
     out = records.copy()
-    if counting == "fractional":
-        n_rows = out.groupby(["source", "doc_id"], sort=False)["doc_id"].transform("size")
-        base = 1.0 / n_rows.to_numpy(dtype=float)
-    else:
-        base = np.ones(len(out))
     given = out.pop("given_weight").to_numpy(dtype=float)
-    out["weight"] = np.where(np.isnan(given), base, given)
+    weight, doc_weight = document_weights(out, given, counting)
+    out["weight"] = weight
     out["weight_given"] = ~np.isnan(given)
-    out["doc_weight"] = out.groupby(["source", "doc_id"], sort=False)["weight"].transform("sum")
+    out["doc_weight"] = doc_weight
     return out

@@ -1,0 +1,451 @@
+"""The extract stage streamed: every input chunk by chunk, memory bounded by the chunk.
+
+Three passes, each holding at most one chunk of rows (or one bucket of document keys):
+
+1. **Read and validate** (:class:`_Validated`): each input's chunks (from its format's
+   reader, :func:`stclusters.extract.formats.iter_extract_with_bad`) are validated
+   (:func:`stclusters.extract.contract.validate`); the usable rows go, in order and
+   without weights, to a temporary Parquet file, the rejects to one temporary file per
+   input; rows used and rejected are counted per file and source.
+2. **Document weights** (:func:`_weigh_buckets`): a document's rows need not be
+   contiguous nor in one chunk, and its weights need all of them. The keys ``(source,
+   doc_id)`` with the row number and the given weight are split by a hash of the key
+   into buckets small enough for memory (``memory_mb``); the hash only chooses the
+   bucket, documents are told apart by their exact key. All the rows of a document are
+   in one bucket, in their order, so :func:`stclusters.extract.contract.document_weights`
+   on a bucket gives every row the bits the whole table would (the same 1/n and the same
+   compensated sum in the same order). Each bucket's ``(row, weight, doc_weight)`` is
+   written sorted by row.
+3. **Write** (:func:`_write_records`): the validated rows again, chunk by chunk, with
+   ``record_id`` (the row number), ``weight``, ``weight_given`` and ``doc_weight`` merged
+   in from the buckets' sorted results.
+
+The temporaries live in a folder beside the output and are removed at the end. Output
+values do not depend on ``chunk_rows`` nor on the number of buckets; ``records`` is one
+Parquet file with a row group per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from stclusters.extract.contract import (
+    CANONICAL,
+    MAX_WEIGHT,
+    PASS_THROUGH,
+    ROW_COLUMN,
+    SOURCES,
+    ExtractError,
+    document_weights,
+    first_reject_error,
+    validate,
+)
+from stclusters.extract.formats import input_source, iter_extract_with_bad
+from stclusters.io import ParquetChunkWriter
+from stclusters.progress import Progress
+
+log = logging.getLogger("stclusters")
+
+#: columns of the per-file line accounting (``results/extract/lines.csv``)
+LINE_COLUMNS = ["input_file", "format", "encoding", "line_end", "lines_in", "rows_in",
+                "lines_blank", "lines_joined", "balanced", "note"]
+#: bytes of memory one row of a bucket takes while its document weights are computed
+#: (key text, row number, weights and pandas' grouping; measured, with headroom)
+BUCKET_ROW_BYTES = 300
+#: the most buckets (open files) of pass 2
+MAX_BUCKETS = 512
+_TEXT = pa.string()
+#: the validated rows of pass 1, in this order and of these types
+STAGE1_SCHEMA = pa.schema(
+    [("input_file", _TEXT), ("input_row", pa.int64()), ("source", _TEXT),
+     ("doc_id", _TEXT), ("year", pa.int32())]
+    + [(c, _TEXT) for c in ("city", "region", "postal_code", "country", "organization")]
+    + [("lat", pa.float64()), ("lon", pa.float64()), ("coord_status", _TEXT),
+       ("given_weight", pa.float64())]
+    + [(c, _TEXT) for c in PASS_THROUGH]
+)
+_REJECT_BASE = [("input_file", _TEXT), ("input_row", pa.int64()), ("source", _TEXT),
+                ("doc_id", _TEXT), ("reason", _TEXT), ("detail", _TEXT)]
+
+
+@dataclass
+class ExtractSummary:
+    """What :func:`extract_streamed` wrote: rows used and rejected, the accounting per
+    file and source, the line accounting per file, and the rejects per reason."""
+
+    rows_used: int
+    rows_rejected: int
+    accounting: pd.DataFrame
+    lines: pd.DataFrame
+    reasons: dict[str, int]
+
+
+@dataclass
+class _FileRejects:
+    """The rejects of one input, written to a temporary Parquet file as found."""
+
+    path: Path
+    schema: pa.Schema
+    raw_cols: list[str]
+    writer: ParquetChunkWriter
+    frame_rows: bool = False  # a chunk with rows was validated (its raw_ columns count)
+    reader_bad: bool = False  # the reader rejected rows (raw_line counts)
+
+
+@dataclass
+class _Validated:
+    """Pass 1: validated rows to a temporary file, rejects per input, counts."""
+
+    folder: Path
+    max_weight: float
+    on_bad_row: str
+    records: ParquetChunkWriter
+    used: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+    rejects: list[_FileRejects] = field(default_factory=list)
+    line_rows: list[dict[str, object]] = field(default_factory=list)
+    pass_through: set[str] = field(default_factory=set)
+
+    def add_input(self, entry: Mapping[str, Any], chunk_rows: int, workers: int) -> None:
+        """Read, validate and write one input entry, chunk by chunk."""
+        path = str(entry["path"])
+        fmt, source = entry.get("format"), entry.get("source")
+        lines: dict[str, object] = {}
+        rows_in = 0
+        file_rej: _FileRejects | None = None
+        progress = Progress(log, f"extract: read and validate {path}")
+        chunks = iter_extract_with_bad(path, fmt, source, entry.get("encoding"), workers,
+                                       chunk_rows, lines)
+        for raw, bad in chunks:
+            if file_rej is None:
+                file_rej = self._file_rejects(raw, len(self.rejects))
+                self.rejects.append(file_rej)
+            rows_in += self._add_chunk(path, input_source(fmt, source), raw, bad, file_rej)
+            progress.update(len(raw) + len(bad))
+        progress.done()
+        if not lines:
+            lines = {"lines": rows_in, "blank": 0, "joined": 0}
+        line_row = _line_row(path, fmt or "generic", lines, rows_in)
+        if not line_row["balanced"]:
+            log.warning("%s: %s", path, line_row["note"])
+        self.line_rows.append(line_row)
+
+    def _file_rejects(self, raw: pd.DataFrame, k: int) -> _FileRejects:
+        """The temporary rejects file of an input whose reader frames look like ``raw``."""
+        raw_cols = ["raw_" + c for c in raw.columns
+                    if c not in ("source", "doc_id", ROW_COLUMN)]
+        schema = pa.schema(_REJECT_BASE + [(c, _TEXT) for c in [*raw_cols, "raw_line"]])
+        path = self.folder / f"rejects-{k:05d}.parquet"
+        writer = ParquetChunkWriter(path, schema).__enter__()
+        return _FileRejects(path, schema, raw_cols, writer)
+
+    def _add_chunk(self, path: str, source: str | None, raw: pd.DataFrame,
+                   bad: pd.DataFrame, file_rej: _FileRejects) -> int:
+        """Validate one chunk, write its rows and rejects; returns its input rows."""
+        if ROW_COLUMN not in raw.columns:
+            raw[ROW_COLUMN] = np.arange(1, len(raw) + 1, dtype=np.int64)
+        parts = []
+        rec = None
+        if len(raw):
+            rec, rej = validate(raw, path, max_weight=self.max_weight)
+            file_rej.frame_rows = True
+            parts.append(rej)
+        if len(bad):
+            parts.append(_reader_rejects(path, bad, source))
+            file_rej.reader_bad = True
+        rej = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (
+            parts[0] if parts else None)
+        if rej is not None and len(bad):
+            rej = rej.sort_values("input_row", kind="stable").reset_index(drop=True)
+        if self.on_bad_row == "error" and rej is not None and len(rej):
+            raise first_reject_error(rej)
+        if rec is not None and len(rec):
+            self._write_records(rec)
+        if rej is not None and len(rej):
+            file_rej.writer.write(_arrow(rej, file_rej.schema))
+            src = rej["source"].where(rej["source"].isin(SOURCES), "<invalid>")
+            self.rejected.update(Counter(zip([path] * len(rej), src, strict=True)))
+            self.reasons.update(rej["reason"].astype(str).tolist())
+        used = [] if rec is None else [rec["input_row"].to_numpy()]
+        rejected = [] if rej is None else [rej["input_row"].to_numpy()]
+        rows = np.concatenate(used + rejected) if used or rejected else np.zeros(0)
+        return int(len(np.unique(rows)))
+
+    def _write_records(self, rec: pd.DataFrame) -> None:
+        """Append validated rows to the pass-1 file (and count them)."""
+        for c in PASS_THROUGH:
+            if c in rec.columns:
+                self.pass_through.add(c)
+        self.records.write(_arrow(rec, STAGE1_SCHEMA))
+        counts = rec.groupby(["input_file", "source"], observed=True).size()
+        self.used.update({(str(f), str(s)): int(n) for (f, s), n in counts.items()})
+
+
+def _arrow(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """``df`` as an Arrow table of ``schema`` (columns it lacks are null)."""
+    n = len(df)
+    cols = [pa.array(df[f.name], type=f.type, from_pandas=True) if f.name in df.columns
+            else pa.nulls(n, f.type) for f in schema]
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def _reader_rejects(path: str, bad: pd.DataFrame, source: str | None) -> pd.DataFrame:
+    """Rejects-table rows for the input rows a reader could not convert."""
+    n = len(bad)
+    return pd.DataFrame(
+        {
+            "input_file": pd.Series([path] * n, dtype="string"),
+            "input_row": bad["input_row"].to_numpy(np.int64),
+            "source": pd.Series([source] * n, dtype="string"),
+            "doc_id": pd.Series([pd.NA] * n, dtype="string"),
+            "reason": bad["reason"].astype("string").to_numpy(),
+            "detail": bad["detail"].astype("string").to_numpy(),
+            "raw_line": bad["raw"].astype("string").to_numpy(),
+        }
+    )
+
+
+def _line_row(path: str, fmt: str, lines: Mapping[str, Any], rows_in: int
+              ) -> dict[str, object]:
+    """One row of the line accounting: physical lines against rows read and rejected."""
+    n, blank, joined = int(lines["lines"]), int(lines["blank"]), int(lines["joined"])
+    balanced = n == rows_in + blank + joined
+    note = (f"{n:,} line(s) = {rows_in:,} row(s) used or rejected + {blank:,} blank"
+            f" + {joined:,} inside multi-line quoted fields")
+    if not balanced:
+        note = f"MISMATCH: {note} does not add up"
+    return {"input_file": path, "format": fmt, "encoding": lines.get("encoding", ""),
+            "line_end": lines.get("line_end", ""), "lines_in": n, "rows_in": rows_in,
+            "lines_blank": blank, "lines_joined": joined, "balanced": balanced,
+            "note": note}
+
+
+def _accounting(used: Counter, rejected: Counter) -> pd.DataFrame:
+    """Rows in, used and rejected per input file and source (sorted by both)."""
+    keys = sorted(set(used) | set(rejected))
+    acc = pd.DataFrame({
+        "input_file": [k[0] for k in keys],
+        "source": [k[1] for k in keys],
+        "rows_used": np.array([used.get(k, 0) for k in keys], dtype=np.int64),
+        "rows_rejected": np.array([rejected.get(k, 0) for k in keys], dtype=np.int64),
+    })
+    acc.insert(2, "rows_in", acc["rows_used"] + acc["rows_rejected"])
+    return acc
+
+
+def _write_rejects(files: list[_FileRejects], out: str | Path, chunk_rows: int) -> None:
+    """Gather the inputs' rejects into ``out``: the columns of every input (its raw_
+    columns where it had rows to validate, raw_line where its reader rejected rows)."""
+    names: list[str] = [n for n, _ in _REJECT_BASE]
+    for f in files:
+        extra = (f.raw_cols if f.frame_rows else []) + (["raw_line"] if f.reader_bad else [])
+        names += [c for c in extra if c not in names]
+    schema = pa.schema(_REJECT_BASE + [(c, _TEXT) for c in names[len(_REJECT_BASE):]])
+    with ParquetChunkWriter(out, schema) as writer:
+        held: list[pa.Table] = []
+        for f in files:
+            for batch in pq.ParquetFile(f.path).iter_batches(batch_size=chunk_rows):
+                table = pa.Table.from_batches([batch])
+                cols = [table[c] if c in table.column_names else pa.nulls(len(table), _TEXT)
+                        for c in schema.names]
+                held.append(pa.Table.from_arrays(cols, schema=schema))
+                if sum(len(t) for t in held) >= chunk_rows:
+                    writer.write(pa.concat_tables(held))
+                    held = []
+        if held:
+            writer.write(pa.concat_tables(held))
+
+
+def _bucket_count(rows: int, memory_mb: float, bucket_rows: int | None) -> int:
+    """Buckets for pass 2: each small enough for ``memory_mb`` (or ``bucket_rows``)."""
+    per = bucket_rows or max(int(memory_mb * 2**20 / BUCKET_ROW_BYTES), 1)
+    return min(max(math.ceil(rows / per), 1), MAX_BUCKETS)
+
+
+def _split_buckets(stage1: Path, folder: Path, buckets: int, chunk_rows: int
+                   ) -> list[Path]:
+    """Write ``(row, source, doc_id, given_weight)`` of the validated rows into
+    ``buckets`` files by a hash of ``(source, doc_id)``, each in row order."""
+    paths = [folder / f"keys-{b:04d}.parquet" for b in range(buckets)]
+    schema = pa.schema([("row", pa.int64()), ("source", _TEXT), ("doc_id", _TEXT),
+                        ("given_weight", pa.float64())])
+    writers = [ParquetChunkWriter(p, schema).__enter__() for p in paths]
+    row0 = 0
+    try:
+        for batch in pq.ParquetFile(stage1).iter_batches(
+                batch_size=chunk_rows, columns=["source", "doc_id", "given_weight"]):
+            n = batch.num_rows
+            rows = pa.array(np.arange(row0, row0 + n, dtype=np.int64))
+            table = pa.Table.from_arrays([rows, *batch.columns], schema=schema)
+            row0 += n
+            if buckets == 1:
+                writers[0].write(table)
+                continue
+            keys = pd.DataFrame({"s": batch.column(0).to_numpy(zero_copy_only=False),
+                                 "d": batch.column(1).to_numpy(zero_copy_only=False)})
+            which = pd.util.hash_pandas_object(keys, index=False).to_numpy() % buckets
+            order = np.argsort(which, kind="stable")
+            bounds = np.searchsorted(which[order], np.arange(buckets + 1))
+            for b in range(buckets):
+                if bounds[b + 1] > bounds[b]:
+                    writers[b].write(table.take(order[bounds[b]:bounds[b + 1]]))
+    except BaseException as exc:
+        for w in writers:
+            w.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    for w in writers:
+        w.__exit__(None, None, None)
+    return paths
+
+
+def _weigh_buckets(keys: list[Path], counting: str) -> list[Path]:
+    """``(row, weight, doc_weight)`` of each bucket of keys, sorted by row."""
+    out = []
+    schema = pa.schema([("row", pa.int64()), ("weight", pa.float64()),
+                        ("doc_weight", pa.float64())])
+    for path in keys:
+        table = pq.read_table(path)
+        frame = table.select(["source", "doc_id"]).to_pandas()
+        given = np.asarray(table["given_weight"].to_numpy(zero_copy_only=False), float)
+        weight, doc_weight = document_weights(frame, given, counting)
+        result = pa.Table.from_arrays(
+            [table["row"], pa.array(weight), pa.array(doc_weight)], schema=schema)
+        del table, frame, given
+        dest = path.with_name(path.name.replace("keys-", "weights-"))
+        pq.write_table(result, dest, compression="zstd")
+        path.unlink()
+        out.append(dest)
+    return out
+
+
+class _SortedRows:
+    """Read a file of ``(row, weight, doc_weight)`` sorted by row, a stretch at a time."""
+
+    def __init__(self, path: Path, batch_rows: int) -> None:
+        self._batches = pq.ParquetFile(path).iter_batches(batch_size=batch_rows)
+        self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def below(self, end: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The rows (and their weights) before row ``end`` not handed out yet."""
+        while True:
+            if self._held is None:
+                batch = next(self._batches, None)
+                if batch is None:
+                    return
+                self._held = tuple(np.asarray(c.to_numpy(zero_copy_only=False))
+                                   for c in batch.columns)
+            rows = self._held[0]
+            k = int(np.searchsorted(rows, end))
+            yield tuple(a[:k] for a in self._held)
+            if k < len(rows):
+                self._held = tuple(a[k:] for a in self._held)
+                return
+            self._held = None
+
+
+def _write_records(stage1: Path, weights: list[Path], out: str | Path, chunk_rows: int,
+                   pass_through: list[str]) -> None:
+    """The validated rows with ``record_id``, ``weight``, ``weight_given`` and
+    ``doc_weight``, chunk by chunk, in the columns :data:`CANONICAL` (+ pass-through)."""
+    cursors = [_SortedRows(p, chunk_rows) for p in weights]
+    pf = pq.ParquetFile(stage1)
+    progress = Progress(log, "extract: write records", total=pf.metadata.num_rows)
+    schema = _records_schema(pass_through)
+    row0 = 0
+    with ParquetChunkWriter(out, schema) as writer:
+        for batch in pf.iter_batches(batch_size=chunk_rows):
+            n = batch.num_rows
+            weight = np.full(n, np.nan)
+            doc_weight = np.full(n, np.nan)
+            filled = 0
+            for cursor in cursors:
+                for rows, w, dw in cursor.below(row0 + n):
+                    weight[rows - row0] = w
+                    doc_weight[rows - row0] = dw
+                    filled += len(rows)
+            if filled != n:
+                raise RuntimeError(f"extract: {filled} weights for {n} rows at row {row0}")
+            given = batch.column("given_weight").is_valid()
+            cols = {name: batch.column(name) for name in batch.schema.names}
+            cols.update({
+                "record_id": pa.array(np.arange(row0, row0 + n, dtype=np.int64)),
+                "weight": pa.array(weight), "weight_given": given,
+                "doc_weight": pa.array(doc_weight)})
+            writer.write(pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema))
+            row0 += n
+            progress.update(n)
+    progress.done()
+
+
+def _records_schema(pass_through: list[str]) -> pa.Schema:
+    """The Arrow schema of ``records.parquet``."""
+    types = {f.name: f.type for f in STAGE1_SCHEMA}
+    types.update({"record_id": pa.int64(), "weight": pa.float64(),
+                  "weight_given": pa.bool_(), "doc_weight": pa.float64()})
+    return pa.schema([(c, types[c]) for c in [*CANONICAL, *pass_through]])
+
+
+def extract_streamed(
+    inputs: Iterable[Mapping[str, Any]],
+    records: str | Path,
+    rejects: str | Path,
+    counting: str = "fractional",
+    on_bad_row: str = "reject",
+    max_weight: float = MAX_WEIGHT,
+    workers: int = 1,
+    chunk_rows: int = 1_000_000,
+    memory_mb: float = 1500,
+    bucket_rows: int | None = None,
+) -> ExtractSummary:
+    """Read, validate and weight every input into ``records`` and ``rejects`` (Parquet),
+    chunk by chunk (see the module's description); returns the accounting.
+
+    Same rows, values and order as :func:`stclusters.extract.stage.extract` describes,
+    whatever ``chunk_rows``. ``memory_mb`` bounds the document keys held at once (pass
+    2); ``bucket_rows`` (tests) sets the rows per bucket instead. Temporaries go to a
+    hidden folder beside ``records``, removed at the end.
+    """
+    chunk_rows = max(int(chunk_rows), 1)
+    Path(records).parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=Path(records).parent, prefix=".extract-") as tmp:
+        folder = Path(tmp)
+        stage1 = folder / "validated.parquet"
+        with ParquetChunkWriter(stage1, STAGE1_SCHEMA) as writer:
+            state = _Validated(folder, max_weight, on_bad_row, writer)
+            try:
+                for entry in inputs:
+                    state.add_input(entry, chunk_rows, workers)
+            finally:
+                for f in state.rejects:
+                    f.writer.__exit__(None, None, None)
+        n_used, n_rej = sum(state.used.values()), sum(state.rejected.values())
+        if not state.line_rows:
+            raise ExtractError("no input files given")
+        if not n_used:
+            raise ExtractError(f"no usable rows in any input file ({len(state.line_rows)} "
+                               f"file(s), {n_rej:,} row(s) rejected: see "
+                               f"results/extract/rejects.parquet)")
+        buckets = _bucket_count(n_used, memory_mb, bucket_rows)
+        log.info("extract: %d rows validated; document weights in %d bucket(s)",
+                 n_used, buckets)
+        weights = _weigh_buckets(_split_buckets(stage1, folder, buckets, chunk_rows),
+                                 counting)
+        _write_rejects(state.rejects, rejects, chunk_rows)
+        _write_records(stage1, weights, records, chunk_rows,
+                       [c for c in PASS_THROUGH if c in state.pass_through])
+    return ExtractSummary(n_used, n_rej, _accounting(state.used, state.rejected),
+                          pd.DataFrame(state.line_rows, columns=LINE_COLUMNS),
+                          dict(sorted(state.reasons.items())))
