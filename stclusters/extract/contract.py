@@ -12,6 +12,7 @@ a frame of :data:`CONTRACT_COLUMNS` plus :data:`ROW_COLUMN`, and a frame of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -251,20 +252,29 @@ def document_weights(keys: pd.DataFrame, given: np.ndarray, counting: str = "fra
     ``doc_id``) and whose valid given weights are ``given`` (NaN: none).
 
     fractional: each (source, doc_id) weighs 1, split equally over its rows; whole: every
-    row weighs 1. A given weight wins for its row. ``doc_weight`` is the sum of the
-    weights of the document's rows in their order (pandas' compensated group sum), so
-    any frame holding all the rows of its documents in their order gives the same bits.
+    row weighs 1. A given weight wins for its row. ``doc_weight`` is the exact sum of the
+    weights of the document's rows, rounded once (``n * (1/n)`` for a document without
+    given weights, :func:`math.fsum` for one with): it depends neither on the order of the
+    rows nor on what else the frame holds, so any frame holding all the rows of its
+    documents gives the same bits (the streamed stage computes it per bucket of
+    documents; pandas' group sum gives bits that depend on the other groups' rows).
     """
     if counting not in ("fractional", "whole"):
         raise ValueError(f"counting must be 'fractional' or 'whole', not {counting!r}")
     ids = keys.groupby(["source", "doc_id"], sort=False).ngroup().to_numpy()
-    if counting == "fractional":
-        base = 1.0 / np.bincount(ids)[ids].astype(float)
-    else:
-        base = np.ones(len(keys))
-    weight = np.where(np.isnan(given), base, given)
-    doc_weight = pd.Series(weight).groupby(ids, sort=False).transform("sum")
-    return weight, doc_weight.to_numpy(dtype=float)
+    n = np.bincount(ids).astype(float)
+    share = 1.0 / n if counting == "fractional" else np.ones(len(n))
+    has_given = ~np.isnan(given)
+    weight = np.where(has_given, given, share[ids])
+    total = n * share  # exact product rounded once: the sum of n equal shares
+    mixed = np.bincount(ids[has_given], minlength=len(n)) > 0
+    if mixed.any():
+        rows = np.flatnonzero(mixed[ids])
+        order = rows[np.argsort(ids[rows], kind="stable")]
+        groups, starts = np.unique(ids[order], return_index=True)
+        parts = np.split(weight[order], starts[1:])
+        total[groups] = [math.fsum(p) for p in parts]
+    return weight, total[ids]
 
 
 def assign_weights(records: pd.DataFrame, counting: str = "fractional") -> pd.DataFrame:

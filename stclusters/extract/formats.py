@@ -18,7 +18,7 @@ import pandas as pd
 from stclusters.extract.contract import LINES_ATTR, ExtractError
 from stclusters.extract.readers.crunchbase import read_crunchbase
 from stclusters.extract.readers.generic import iter_generic, read_generic
-from stclusters.extract.readers.openalex import read_openalex
+from stclusters.extract.readers.openalex import iter_openalex, read_openalex
 from stclusters.extract.readers.patentsview import read_patentsview
 
 log = logging.getLogger("stclusters")
@@ -50,7 +50,7 @@ FORMATS: dict[str, Format] = {
                       stream=iter_generic),
     "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables, grants or pre-grant (a folder)"),
     "openalex": Format(read_openalex, "pub", "OpenAlex works as JSON lines (.jsonl, .jsonl.gz)",
-                       parallel=True),
+                       parallel=True, stream=iter_openalex),
     "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV, any export layout"),
 }
 DEFAULT_FORMAT = "generic"
@@ -98,9 +98,9 @@ def iter_extract_with_bad(
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """One input as ``(frame, bad)`` chunks, in the order of the input's rows.
 
-    A format with a chunked reader (:attr:`Format.stream`: ``generic``) yields chunks of
-    ``chunk_rows`` rows, with the bad rows of each chunk's stretch of the input; the
-    other formats (``openalex``, ``patentsview``, ``crunchbase``) are read whole and
+    A format with a chunked reader (:attr:`Format.stream`: ``generic``, ``openalex``)
+    yields chunks of about ``chunk_rows`` rows, with the bad rows of each chunk's stretch
+    of the input; the other formats (``patentsview``, ``crunchbase``) are read whole and
     yielded as one chunk. Every chunk holds all the rows of the input rows it covers
     (several rows may share an input row). Once exhausted, ``lines`` holds the input's
     line counts (empty when the format keeps none).
@@ -108,8 +108,11 @@ def iter_extract_with_bad(
     spec = format_spec(fmt, path)
     lines = {} if lines is None else lines
     if spec.stream is not None:
-        yield from spec.stream(path, source or spec.source, encoding=encoding,
-                               chunk_rows=chunk_rows, lines=lines)
+        options: dict[str, object] = {"encoding": encoding, "chunk_rows": chunk_rows,
+                                      "lines": lines}
+        if spec.parallel:
+            options["workers"] = workers
+        yield from spec.stream(path, source or spec.source, **options)
         return
     frame, bad = read_extract_with_bad(path, fmt, source, encoding, workers)
     lines.update(frame.attrs.get(LINES_ATTR) or {})

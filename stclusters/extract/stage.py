@@ -12,10 +12,10 @@ import pandas as pd
 
 from stclusters.extract.contract import MAX_WEIGHT, ExtractError
 from stclusters.extract.stream import LINE_COLUMNS, extract_streamed
-from stclusters.io import read_parquet
+from stclusters.io import iter_parquet, read_parquet
 
 __all__ = ["LINE_COLUMNS", "check_data", "check_year_counts", "extract",
-           "extract_with_lines", "year_counts"]
+           "extract_with_lines", "year_counts", "year_counts_of_file"]
 
 log = logging.getLogger("stclusters")
 
@@ -74,6 +74,19 @@ def extract(
 def year_counts(records: pd.DataFrame) -> pd.Series:
     """Rows per ``(source, year)`` of records (or of a chunk of them), sorted."""
     return records.groupby(["source", "year"], observed=True).size().sort_index()
+
+
+def year_counts_of_file(path: str | Path, chunk_rows: int = 1_000_000) -> pd.Series:
+    """:func:`year_counts` of a records Parquet file, read chunk by chunk (only its
+    ``source`` and ``year`` columns): memory bounded by ``chunk_rows``."""
+    counts: dict[tuple[str, int], int] = {}
+    for chunk in iter_parquet(path, chunk_rows, columns=["source", "year"]):
+        for key, n in year_counts(chunk).items():
+            counts[key] = counts.get(key, 0) + int(n)
+    keys = sorted(counts)
+    index = pd.MultiIndex.from_arrays([[k[0] for k in keys], [int(k[1]) for k in keys]],
+                                      names=["source", "year"])
+    return pd.Series([counts[k] for k in index], index=index, dtype="int64")
 
 
 def _years(counts: pd.Series) -> dict[str, str]:

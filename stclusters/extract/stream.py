@@ -291,9 +291,6 @@ def _split_buckets(stage1: Path, folder: Path, buckets: int, chunk_rows: int
             rows = pa.array(np.arange(row0, row0 + n, dtype=np.int64))
             table = pa.Table.from_arrays([rows, *batch.columns], schema=schema)
             row0 += n
-            if buckets == 1:
-                writers[0].write(table)
-                continue
             keys = pd.DataFrame({"s": batch.column(0).to_numpy(zero_copy_only=False),
                                  "d": batch.column(1).to_numpy(zero_copy_only=False)})
             which = pd.util.hash_pandas_object(keys, index=False).to_numpy() % buckets
@@ -311,23 +308,33 @@ def _split_buckets(stage1: Path, folder: Path, buckets: int, chunk_rows: int
     return paths
 
 
-def _weigh_buckets(keys: list[Path], counting: str) -> list[Path]:
-    """``(row, weight, doc_weight)`` of each bucket of keys, sorted by row."""
+def _weigh(table: pa.Table, counting: str, dest: Path) -> Path:
+    """Write ``(row, weight, doc_weight)`` of a table of ``row, source, doc_id,
+    given_weight`` holding all the rows of its documents, in row order, to ``dest``."""
+    frame = table.select(["source", "doc_id"]).to_pandas()
+    given = np.asarray(table["given_weight"].to_numpy(zero_copy_only=False), float)
+    weight, doc_weight = document_weights(frame, given, counting)
+    del frame, given
+    result = pa.Table.from_arrays([table["row"], pa.array(weight), pa.array(doc_weight)],
+                                  names=["row", "weight", "doc_weight"])
+    pq.write_table(result, dest, compression="zstd")
+    return dest
+
+
+def _document_weights(stage1: Path, folder: Path, buckets: int, chunk_rows: int,
+                      counting: str) -> list[Path]:
+    """Pass 2: files of ``(row, weight, doc_weight)`` sorted by row, one per bucket (one
+    bucket: the keys of ``stage1`` read at once, without a split)."""
+    if buckets == 1:
+        table = pq.read_table(stage1, columns=["source", "doc_id", "given_weight"])
+        rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
+        return [_weigh(table.add_column(0, "row", rows), counting,
+                       folder / "weights-0000.parquet")]
     out = []
-    schema = pa.schema([("row", pa.int64()), ("weight", pa.float64()),
-                        ("doc_weight", pa.float64())])
-    for path in keys:
-        table = pq.read_table(path)
-        frame = table.select(["source", "doc_id"]).to_pandas()
-        given = np.asarray(table["given_weight"].to_numpy(zero_copy_only=False), float)
-        weight, doc_weight = document_weights(frame, given, counting)
-        result = pa.Table.from_arrays(
-            [table["row"], pa.array(weight), pa.array(doc_weight)], schema=schema)
-        del table, frame, given
-        dest = path.with_name(path.name.replace("keys-", "weights-"))
-        pq.write_table(result, dest, compression="zstd")
+    for path in _split_buckets(stage1, folder, buckets, chunk_rows):
+        out.append(_weigh(pq.read_table(path), counting,
+                          path.with_name(path.name.replace("keys-", "weights-"))))
         path.unlink()
-        out.append(dest)
     return out
 
 
@@ -441,8 +448,7 @@ def extract_streamed(
         buckets = _bucket_count(n_used, memory_mb, bucket_rows)
         log.info("extract: %d rows validated; document weights in %d bucket(s)",
                  n_used, buckets)
-        weights = _weigh_buckets(_split_buckets(stage1, folder, buckets, chunk_rows),
-                                 counting)
+        weights = _document_weights(stage1, folder, buckets, chunk_rows, counting)
         _write_rejects(state.rejects, rejects, chunk_rows)
         _write_records(stage1, weights, records, chunk_rows,
                        [c for c in PASS_THROUGH if c in state.pass_through])

@@ -93,7 +93,9 @@ def rechunk(pieces: Iterator[tuple[pd.DataFrame, list[BadRow]]], chunk_rows: int
     """Frames of exactly ``chunk_rows`` rows (the last one fewer) with their bad rows.
 
     ``pieces``: a reader's frames as parsed (any sizes, ROW_COLUMN ascending across
-    them), each with the bad rows found while parsing it. A bad row goes with the chunk
+    them, an input row's rows all in one piece), each with the bad rows found while
+    parsing it. A chunk never splits the rows of one input row (it then holds a few
+    more than ``chunk_rows``). A bad row goes with the chunk
     whose ROW_COLUMN range reaches it, so the rows of chunk k (good and bad) all come
     before those of chunk k+1. At least one chunk is yielded (maybe empty: the file's
     columns alone), so that a caller always sees the columns.
@@ -113,10 +115,13 @@ def rechunk(pieces: Iterator[tuple[pd.DataFrame, list[BadRow]]], chunk_rows: int
         if held < chunk_rows:
             continue
         whole = pd.concat(buf, ignore_index=True) if len(buf) > 1 else buf[0]
+        row_of = whole[ROW_COLUMN].to_numpy()
         start = 0
         while held - start >= chunk_rows:
-            out = whole.iloc[start:start + chunk_rows].reset_index(drop=True)
-            start += chunk_rows
+            # never part of an input row's rows: the cut moves past all of them
+            end = int(np.searchsorted(row_of, row_of[start + chunk_rows - 1], "right"))
+            out = whole.iloc[start:end].reset_index(drop=True)
+            start = end
             last = int(out[ROW_COLUMN].iloc[-1])
             now = [b for b in pending if b[0] <= last]
             pending = [b for b in pending if b[0] > last]
