@@ -9,15 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from stclusters.extract.contract import MAX_WEIGHT, ExtractError
 from stclusters.extract.stream import LINE_COLUMNS, extract_streamed
-from stclusters.io import iter_parquet, read_parquet
+from stclusters.io import iter_parquet
 
 __all__ = ["LINE_COLUMNS", "check_data", "check_year_counts", "extract",
            "extract_with_lines", "year_counts", "year_counts_of_file"]
 
 log = logging.getLogger("stclusters")
+#: text columns read back as pandas' nullable ``string`` (as the stage held them in memory)
+_TEXT_AS_STRING = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
 
 
 def extract_with_lines(
@@ -44,7 +48,8 @@ def extract_with_lines(
         rec_path, rej_path = Path(tmp, "records.parquet"), Path(tmp, "rejects.parquet")
         summary = extract_streamed(inputs, rec_path, rej_path, counting, on_bad_row,
                                    max_weight, workers, chunk_rows, bucket_rows=bucket_rows)
-        records, rejects = read_parquet(rec_path), read_parquet(rej_path)
+        records, rejects = (pq.read_table(p).to_pandas(types_mapper=_TEXT_AS_STRING.get)
+                            for p in (rec_path, rej_path))
     return records, rejects, summary.accounting, summary.lines
 
 

@@ -66,7 +66,7 @@ LINE_COLUMNS = ["input_file", "format", "encoding", "line_end", "lines_in", "row
 BUCKET_ROW_BYTES = 300
 #: the most buckets (open files) of pass 2
 MAX_BUCKETS = 512
-_TEXT = pa.string()
+_TEXT = pa.large_string()
 #: the validated rows of pass 1, in this order and of these types
 STAGE1_SCHEMA = pa.schema(
     [("input_file", _TEXT), ("input_row", pa.int64()), ("source", _TEXT),
