@@ -13,7 +13,7 @@ a frame of :data:`CONTRACT_COLUMNS` plus :data:`ROW_COLUMN`, and a frame of
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -110,20 +110,43 @@ def _clean_text(values: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
+def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``(numbers, given)``: a column as floats (NaN where blank or not a number) and
+    whether a value is there at all (not missing, not blank). Numeric columns (Parquet)
+    are taken as they are: the same numbers their text would give, without the text."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        num = pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=values.index)
+        return num, num.notna()
+    text = values.astype("string").str.strip()
+    num = pd.to_numeric(text, errors="coerce").astype(float)
+    return num, (text.notna() & (text != "")).fillna(False).astype(bool)
+
+
+def _text_of(values: pd.Series) -> pd.Series:
+    """A column as stripped text (missing stays missing), for the detail of a reject."""
+    return values.astype("string").str.strip()
+
+
 class _Reasons:
-    """The first reason (and its detail) for which each row is rejected."""
+    """The first reason (and its detail) for which each row is rejected; a detail is
+    only written out for the rows it rejects."""
 
     def __init__(self, index: pd.Index) -> None:
-        self.reason = pd.Series(pd.NA, index=index, dtype="string")
-        self.detail = pd.Series(pd.NA, index=index, dtype="string")
+        n = len(index)
+        self.reason = np.full(n, None, dtype=object)
+        self.detail = np.full(n, None, dtype=object)
+        self.free = np.ones(n, dtype=bool)
 
-    def flag(self, mask: pd.Series, why: str, what: pd.Series | str) -> None:
-        """Reject the rows of ``mask`` not rejected yet, for ``why`` (detail ``what``)."""
-        mask = mask.fillna(False).astype(bool) & self.reason.isna()
-        if mask.any():
-            self.reason[mask] = why
-            is_series = isinstance(what, pd.Series)
-            self.detail[mask] = what[mask].astype("string") if is_series else what
+    def flag(self, mask: pd.Series, why: str,
+             what: Callable[[np.ndarray], pd.Series] | str) -> None:
+        """Reject the rows of ``mask`` not rejected yet, for ``why``; the detail is
+        ``what`` or, called with the rows' mask, the detail of each row."""
+        rows = pd.Series(mask).fillna(False).to_numpy(dtype=bool) & self.free
+        if rows.any():
+            self.reason[rows] = why
+            self.detail[rows] = what if isinstance(what, str) else (
+                what(rows).astype("string").astype(object).to_numpy())
+            self.free[rows] = False
 
 
 def _given_weight(raw: pd.DataFrame, reasons: _Reasons, max_weight: float) -> pd.Series:
@@ -131,32 +154,33 @@ def _given_weight(raw: pd.DataFrame, reasons: _Reasons, max_weight: float) -> pd
     finite positive number, or above ``max_weight``."""
     given_weight = pd.Series(np.nan, index=raw.index)
     if "weight" in raw.columns:
-        wtext = raw["weight"].astype("string").str.strip()
-        wnum = pd.to_numeric(wtext, errors="coerce").astype(float)
-        blank = wtext.isna() | (wtext == "")
+        wnum, given = _numbers(raw["weight"])
+        blank = ~given
         bad_w = ~blank & (wnum.isna() | ~np.isfinite(wnum) | (wnum <= 0))
+
+        def text(rows: np.ndarray) -> pd.Series:
+            return "weight " + _text_of(raw["weight"][rows]).fillna("")
+
         reasons.flag(bad_w, "bad_weight",
-                     "weight " + wtext.fillna("") + " is not a finite positive number")
+                     lambda rows: text(rows) + " is not a finite positive number")
         too_big = ~blank & ~bad_w & (wnum > max_weight)
         reasons.flag(too_big, "bad_weight",
-                     "weight " + wtext.fillna("") + f" is above max_weight ({max_weight:g})")
+                     lambda rows: text(rows) + f" is above max_weight ({max_weight:g})")
         given_weight = wnum.where(~blank & ~bad_w & ~too_big)
     return given_weight
 
 
-def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """``(lat, lon, coord_status)``: never a reason to reject; invalid ones are dropped."""
-    status = pd.Series("none", index=raw.index, dtype="string")
+    status = np.full(len(raw), "none", dtype=object)
     lat = pd.Series(np.nan, index=raw.index)
     lon = pd.Series(np.nan, index=raw.index)
     if "lat" in raw.columns and "lon" in raw.columns:
-        lat_t = raw["lat"].astype("string").str.strip().replace("", pd.NA)
-        lon_t = raw["lon"].astype("string").str.strip().replace("", pd.NA)
-        lat = pd.to_numeric(lat_t, errors="coerce").astype(float)
-        lon = pd.to_numeric(lon_t, errors="coerce").astype(float)
-        present = lat_t.notna() | lon_t.notna()
-        in_range = lat.between(-90, 90) & lon.between(-180, 180)
-        zero = (lat == 0) & (lon == 0)
+        lat, lat_given = _numbers(raw["lat"])
+        lon, lon_given = _numbers(raw["lon"])
+        present = (lat_given | lon_given).to_numpy()
+        in_range = (lat.between(-90, 90) & lon.between(-180, 180)).to_numpy()
+        zero = ((lat == 0) & (lon == 0)).to_numpy()
         status[present & ~in_range] = "out_of_range"
         status[present & in_range & zero] = "zero"
         status[present & in_range & ~zero] = "valid"
@@ -179,11 +203,10 @@ def _split_rejects(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(records, rejects)`` of the validated frame ``out``; raises on a bad row with
     ``on_bad_row="error"``."""
-    reason, detail = reasons.reason, reasons.detail
-    bad = reason.notna().to_numpy()
+    bad = ~reasons.free
     rejects = out.loc[bad, ["input_file", "input_row", "source", "doc_id"]].copy()
-    rejects["reason"] = reason[bad].to_numpy()
-    rejects["detail"] = detail[bad].to_numpy()
+    rejects["reason"] = pd.array(reasons.reason[bad], dtype="string")
+    rejects["detail"] = pd.array(reasons.detail[bad], dtype="string")
     if bad.any() and on_bad_row == "error":
         raise first_reject_error(rejects)
     for col in raw.columns:
@@ -217,7 +240,7 @@ def validate(
     )
     source = _clean_text(raw["source"]).str.lower()
     doc_id = _clean_text(raw["doc_id"])
-    year_num = pd.to_numeric(raw["year"].astype("string").str.strip(), errors="coerce")
+    year_num, _ = _numbers(raw["year"])
     out["source"] = source
     out["doc_id"] = doc_id
     for col in TEXT_COLUMNS:
@@ -227,19 +250,20 @@ def validate(
 
     reasons = _Reasons(raw.index)
     reasons.flag(~source.isin(SOURCES), "bad_source",
-                 "source " + source.fillna("<blank>") + " is not one of pct, pub, vc")
+                 lambda rows: "source " + source[rows].fillna("<blank>")
+                 + " is not one of pct, pub, vc")
     reasons.flag(doc_id.isna(), "missing_doc_id", "doc_id is blank")
     bad_year = year_num.isna() | (year_num % 1 != 0) | ~year_num.between(*YEAR_RANGE)
     reasons.flag(bad_year, "bad_year",
-                 "year " + raw["year"].astype("string").fillna("<blank>")
+                 lambda rows: "year " + raw["year"][rows].astype("string").fillna("<blank>")
                  + f" is not an integer in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
     out["given_weight"] = _given_weight(raw, reasons, max_weight).astype(float).to_numpy()
 
     lat, lon, status = _coordinates(raw)
     out["lat"] = lat.to_numpy(dtype=float)
     out["lon"] = lon.to_numpy(dtype=float)
-    out["coord_status"] = status.to_numpy()
-    out["year"] = year_num.fillna(0).astype(np.int64).astype(np.int32).to_numpy()
+    out["coord_status"] = status
+    out["year"] = year_num.fillna(0).to_numpy().astype(np.int64).astype(np.int32)
     for col in PASS_THROUGH:
         if col in raw.columns:
             out[col] = _clean_text(raw[col])
