@@ -73,9 +73,12 @@ STAGE1_SCHEMA = pa.schema(
      ("doc_id", _TEXT), ("year", pa.int32())]
     + [(c, _TEXT) for c in ("city", "region", "postal_code", "country", "organization")]
     + [("lat", pa.float64()), ("lon", pa.float64()), ("coord_status", _TEXT),
-       ("given_weight", pa.float64())]
+       ("weight_given", pa.bool_())]
     + [(c, _TEXT) for c in PASS_THROUGH]
 )
+#: the document keys of the validated rows (pass 1 -> pass 2), row for row
+KEYS_SCHEMA = pa.schema([("source", _TEXT), ("doc_id", _TEXT),
+                         ("given_weight", pa.float64())])
 _REJECT_BASE = [("input_file", _TEXT), ("input_row", pa.int64()), ("source", _TEXT),
                 ("doc_id", _TEXT), ("reason", _TEXT), ("detail", _TEXT)]
 
@@ -111,7 +114,8 @@ class _Validated:
     folder: Path
     max_weight: float
     on_bad_row: str
-    records: ParquetChunkWriter
+    records: _IpcWriter
+    keys: _IpcWriter
     used: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
@@ -179,19 +183,59 @@ class _Validated:
             src = rej["source"].where(rej["source"].isin(SOURCES), "<invalid>")
             self.rejected.update(Counter(zip([path] * len(rej), src, strict=True)))
             self.reasons.update(rej["reason"].astype(str).tolist())
-        used = [] if rec is None else [rec["input_row"].to_numpy()]
-        rejected = [] if rej is None else [rej["input_row"].to_numpy()]
-        rows = np.concatenate(used + rejected) if used or rejected else np.zeros(0)
-        return int(len(np.unique(rows)))
+        return _distinct(raw[ROW_COLUMN].to_numpy()) + _distinct(
+            bad["input_row"].to_numpy() if len(bad) else np.zeros(0, np.int64))
 
     def _write_records(self, rec: pd.DataFrame) -> None:
         """Append validated rows to the pass-1 file (and count them)."""
         for c in PASS_THROUGH:
             if c in rec.columns:
                 self.pass_through.add(c)
+        rec["weight_given"] = rec["given_weight"].notna().to_numpy()
         self.records.write(_arrow(rec, STAGE1_SCHEMA))
+        self.keys.write(_arrow(rec, KEYS_SCHEMA))
         counts = rec.groupby(["input_file", "source"], observed=True).size()
         self.used.update({(str(f), str(s)): int(n) for (f, s), n in counts.items()})
+
+
+def _distinct(rows: np.ndarray) -> int:
+    """How many different input rows ``rows`` holds (readers give them ascending)."""
+    if len(rows) < 2:
+        return len(rows)
+    step = np.diff(rows)
+    if (step >= 0).all():
+        return int(np.count_nonzero(step)) + 1
+    return len(np.unique(rows))
+
+
+class _IpcWriter:
+    """A temporary Arrow IPC file (LZ4), written batch by batch: cheaper to write and
+    read back than Parquet for rows read once more."""
+
+    def __init__(self, path: Path, schema: pa.Schema, compression: str | None = "lz4"
+                 ) -> None:
+        self.path = path
+        self._sink = pa.OSFile(str(path), "wb")
+        self._writer = pa.ipc.new_file(
+            self._sink, schema, options=pa.ipc.IpcWriteOptions(compression=compression))
+
+    def write(self, table: pa.Table, max_rows: int | None = None) -> None:
+        """Append ``table`` (in batches of at most ``max_rows`` rows)."""
+        self._writer.write_table(table, max_chunksize=max_rows)
+
+    def close(self) -> None:
+        """Finish the file."""
+        self._writer.close()
+        self._sink.close()
+
+
+def _ipc_batches(path: Path, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The batches of an Arrow IPC file, one at a time (read, not memory-mapped)."""
+    with pa.OSFile(str(path), "rb") as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            yield batch.select(columns) if columns else batch
 
 
 def _arrow(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -275,65 +319,98 @@ def _bucket_count(rows: int, memory_mb: float, bucket_rows: int | None) -> int:
     return min(max(math.ceil(rows / per), 1), MAX_BUCKETS)
 
 
-def _split_buckets(stage1: Path, folder: Path, buckets: int, chunk_rows: int
-                   ) -> list[Path]:
-    """Write ``(row, source, doc_id, given_weight)`` of the validated rows into
-    ``buckets`` files by a hash of ``(source, doc_id)``, each in row order."""
-    paths = [folder / f"keys-{b:04d}.parquet" for b in range(buckets)]
-    schema = pa.schema([("row", pa.int64()), ("source", _TEXT), ("doc_id", _TEXT),
-                        ("given_weight", pa.float64())])
-    writers = [ParquetChunkWriter(p, schema).__enter__() for p in paths]
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _text_hash(values: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string of ``values`` (no nulls), from its bytes, with
+    numpy: deterministic, and only used to choose a bucket (documents are told apart by
+    their exact key)."""
+    values = values.cast(pa.large_string())
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], np.int64)[values.offset:values.offset + n + 1]
+    first = int(offsets[0])
+    start, stop = offsets[:-1] - first, offsets[1:] - first
+    data = values.buffers()[2]
+    body = (np.frombuffer(data, np.uint8)[first:first + int(stop[-1])].astype(np.uint64)
+            if data is not None and n else np.zeros(0, np.uint64))
+    pos = np.arange(body.size, dtype=np.int64) - np.repeat(start, stop - start)
+    longest = int((stop - start).max(initial=0))
+    powers = np.cumprod(np.full(longest + 1, 1099511628211, np.uint64), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        sums = np.concatenate([np.zeros(1, np.uint64),
+                               np.cumsum(body * powers[pos], dtype=np.uint64)])
+        return (sums[stop] - sums[start]) * _MIX + (stop - start).astype(np.uint64)
+
+
+def _buckets_of(source: pa.Array, doc_id: pa.Array, buckets: int) -> np.ndarray:
+    """The bucket (0..buckets-1) of each key ``(source, doc_id)``."""
+    with np.errstate(over="ignore"):
+        h = _text_hash(source) * np.uint64(31) + _text_hash(doc_id)
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+    return (h % np.uint64(buckets)).astype(np.int64)
+
+
+_BUCKET_SCHEMA = pa.schema([("row", pa.int64()), *KEYS_SCHEMA])
+_WEIGHTS_SCHEMA = pa.schema([("row", pa.int64()), ("weight", pa.float64()),
+                             ("doc_weight", pa.float64())])
+
+
+def _split_buckets(keys: Path, folder: Path, buckets: int) -> list[Path]:
+    """Write the keys with their row number into ``buckets`` files by a hash of the
+    key ``(source, doc_id)``, each in row order."""
+    paths = [folder / f"bucket-{b:04d}.arrow" for b in range(buckets)]
+    writers = [_IpcWriter(p, _BUCKET_SCHEMA, None) for p in paths]
     row0 = 0
     try:
-        for batch in pq.ParquetFile(stage1).iter_batches(
-                batch_size=chunk_rows, columns=["source", "doc_id", "given_weight"]):
+        for batch in _ipc_batches(keys):
             n = batch.num_rows
             rows = pa.array(np.arange(row0, row0 + n, dtype=np.int64))
-            table = pa.Table.from_arrays([rows, *batch.columns], schema=schema)
+            table = pa.Table.from_arrays([rows, *batch.columns], schema=_BUCKET_SCHEMA)
             row0 += n
-            keys = pd.DataFrame({"s": batch.column(0).to_numpy(zero_copy_only=False),
-                                 "d": batch.column(1).to_numpy(zero_copy_only=False)})
-            which = pd.util.hash_pandas_object(keys, index=False).to_numpy() % buckets
+            which = _buckets_of(batch.column(0), batch.column(1), buckets)
             order = np.argsort(which, kind="stable")
             bounds = np.searchsorted(which[order], np.arange(buckets + 1))
             for b in range(buckets):
                 if bounds[b + 1] > bounds[b]:
                     writers[b].write(table.take(order[bounds[b]:bounds[b + 1]]))
-    except BaseException as exc:
+    finally:
         for w in writers:
-            w.__exit__(type(exc), exc, exc.__traceback__)
-        raise
-    for w in writers:
-        w.__exit__(None, None, None)
+            w.close()
     return paths
 
 
-def _weigh(table: pa.Table, counting: str, dest: Path) -> Path:
+def _weigh(table: pa.Table, counting: str, dest: Path, chunk_rows: int) -> Path:
     """Write ``(row, weight, doc_weight)`` of a table of ``row, source, doc_id,
     given_weight`` holding all the rows of its documents, in row order, to ``dest``."""
     frame = table.select(["source", "doc_id"]).to_pandas()
     given = np.asarray(table["given_weight"].to_numpy(zero_copy_only=False), float)
     weight, doc_weight = document_weights(frame, given, counting)
     del frame, given
-    result = pa.Table.from_arrays([table["row"], pa.array(weight), pa.array(doc_weight)],
-                                  names=["row", "weight", "doc_weight"])
-    pq.write_table(result, dest, compression="zstd")
+    writer = _IpcWriter(dest, _WEIGHTS_SCHEMA, None)
+    writer.write(pa.Table.from_arrays([table["row"], pa.array(weight), pa.array(doc_weight)],
+                                      schema=_WEIGHTS_SCHEMA), chunk_rows)
+    writer.close()
     return dest
 
 
-def _document_weights(stage1: Path, folder: Path, buckets: int, chunk_rows: int,
+def _document_weights(keys: Path, folder: Path, buckets: int, chunk_rows: int,
                       counting: str) -> list[Path]:
     """Pass 2: files of ``(row, weight, doc_weight)`` sorted by row, one per bucket (one
-    bucket: the keys of ``stage1`` read at once, without a split)."""
+    bucket: the keys read at once, without a split)."""
     if buckets == 1:
-        table = pq.read_table(stage1, columns=["source", "doc_id", "given_weight"])
+        table = pa.Table.from_batches(list(_ipc_batches(keys)), schema=KEYS_SCHEMA)
         rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
         return [_weigh(table.add_column(0, "row", rows), counting,
-                       folder / "weights-0000.parquet")]
+                       folder / "weights-0000.arrow", chunk_rows)]
     out = []
-    for path in _split_buckets(stage1, folder, buckets, chunk_rows):
-        out.append(_weigh(pq.read_table(path), counting,
-                          path.with_name(path.name.replace("keys-", "weights-"))))
+    for path in _split_buckets(keys, folder, buckets):
+        table = pa.Table.from_batches(list(_ipc_batches(path)), schema=_BUCKET_SCHEMA)
+        out.append(_weigh(table, counting, path.with_name(
+            path.name.replace("bucket-", "weights-")), chunk_rows))
+        del table
         path.unlink()
     return out
 
@@ -341,19 +418,18 @@ def _document_weights(stage1: Path, folder: Path, buckets: int, chunk_rows: int,
 class _SortedRows:
     """Read a file of ``(row, weight, doc_weight)`` sorted by row, a stretch at a time."""
 
-    def __init__(self, path: Path, batch_rows: int) -> None:
-        self._batches = pq.ParquetFile(path).iter_batches(batch_size=batch_rows)
-        self._held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    def __init__(self, path: Path) -> None:
+        self._batches = _ipc_batches(path)
+        self._held: tuple[np.ndarray, ...] | None = None
 
-    def below(self, end: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def below(self, end: int) -> Iterator[tuple[np.ndarray, ...]]:
         """The rows (and their weights) before row ``end`` not handed out yet."""
         while True:
             if self._held is None:
                 batch = next(self._batches, None)
                 if batch is None:
                     return
-                self._held = tuple(np.asarray(c.to_numpy(zero_copy_only=False))
-                                   for c in batch.columns)
+                self._held = tuple(c.to_numpy() for c in batch.columns)
             rows = self._held[0]
             k = int(np.searchsorted(rows, end))
             yield tuple(a[:k] for a in self._held)
@@ -363,18 +439,34 @@ class _SortedRows:
             self._held = None
 
 
-def _write_records(stage1: Path, weights: list[Path], out: str | Path, chunk_rows: int,
-                   pass_through: list[str]) -> None:
-    """The validated rows with ``record_id``, ``weight``, ``weight_given`` and
-    ``doc_weight``, chunk by chunk, in the columns :data:`CANONICAL` (+ pass-through)."""
-    cursors = [_SortedRows(p, chunk_rows) for p in weights]
-    pf = pq.ParquetFile(stage1)
-    progress = Progress(log, "extract: write records", total=pf.metadata.num_rows)
+def _chunks_of(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[pa.Table]:
+    """Tables of exactly ``chunk_rows`` rows (the last one fewer) from ``batches``."""
+    held: list[pa.RecordBatch] = []
+    n = 0
+    for batch in batches:
+        held.append(batch)
+        n += batch.num_rows
+        while n >= chunk_rows:
+            table = pa.Table.from_batches(held)
+            yield table.slice(0, chunk_rows)
+            rest = table.slice(chunk_rows)
+            held, n = rest.to_batches(), rest.num_rows
+    if n:
+        yield pa.Table.from_batches(held)
+
+
+def _write_records(validated: Path, weights: list[Path], out: str | Path, chunk_rows: int,
+                   pass_through: list[str], total: int) -> None:
+    """Pass 3: the validated rows with ``record_id``, ``weight``, ``weight_given`` and
+    ``doc_weight``, a row group of ``chunk_rows`` rows at a time, in the columns
+    :data:`CANONICAL` (+ pass-through)."""
+    cursors = [_SortedRows(p) for p in weights]
+    progress = Progress(log, "extract: write records", total=total)
     schema = _records_schema(pass_through)
     row0 = 0
     with ParquetChunkWriter(out, schema) as writer:
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            n = batch.num_rows
+        for chunk in _chunks_of(_ipc_batches(validated), chunk_rows):
+            n = chunk.num_rows
             weight = np.full(n, np.nan)
             doc_weight = np.full(n, np.nan)
             filled = 0
@@ -385,12 +477,10 @@ def _write_records(stage1: Path, weights: list[Path], out: str | Path, chunk_row
                     filled += len(rows)
             if filled != n:
                 raise RuntimeError(f"extract: {filled} weights for {n} rows at row {row0}")
-            given = batch.column("given_weight").is_valid()
-            cols = {name: batch.column(name) for name in batch.schema.names}
+            cols = {name: chunk.column(name) for name in chunk.schema.names}
             cols.update({
                 "record_id": pa.array(np.arange(row0, row0 + n, dtype=np.int64)),
-                "weight": pa.array(weight), "weight_given": given,
-                "doc_weight": pa.array(doc_weight)})
+                "weight": pa.array(weight), "doc_weight": pa.array(doc_weight)})
             writer.write(pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema))
             row0 += n
             progress.update(n)
@@ -429,15 +519,17 @@ def extract_streamed(
     Path(records).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=Path(records).parent, prefix=".extract-") as tmp:
         folder = Path(tmp)
-        stage1 = folder / "validated.parquet"
-        with ParquetChunkWriter(stage1, STAGE1_SCHEMA) as writer:
-            state = _Validated(folder, max_weight, on_bad_row, writer)
-            try:
-                for entry in inputs:
-                    state.add_input(entry, chunk_rows, workers)
-            finally:
-                for f in state.rejects:
-                    f.writer.__exit__(None, None, None)
+        validated = _IpcWriter(folder / "validated.arrow", STAGE1_SCHEMA)
+        keys = _IpcWriter(folder / "keys.arrow", KEYS_SCHEMA)
+        state = _Validated(folder, max_weight, on_bad_row, validated, keys)
+        try:
+            for entry in inputs:
+                state.add_input(entry, chunk_rows, workers)
+        finally:
+            for f in state.rejects:
+                f.writer.__exit__(None, None, None)
+            validated.close()
+            keys.close()
         n_used, n_rej = sum(state.used.values()), sum(state.rejected.values())
         if not state.line_rows:
             raise ExtractError("no input files given")
@@ -448,10 +540,11 @@ def extract_streamed(
         buckets = _bucket_count(n_used, memory_mb, bucket_rows)
         log.info("extract: %d rows validated; document weights in %d bucket(s)",
                  n_used, buckets)
-        weights = _document_weights(stage1, folder, buckets, chunk_rows, counting)
+        weights = _document_weights(keys.path, folder, buckets, chunk_rows, counting)
+        keys.path.unlink()
         _write_rejects(state.rejects, rejects, chunk_rows)
-        _write_records(stage1, weights, records, chunk_rows,
-                       [c for c in PASS_THROUGH if c in state.pass_through])
+        _write_records(validated.path, weights, records, chunk_rows,
+                       [c for c in PASS_THROUGH if c in state.pass_through], n_used)
     return ExtractSummary(n_used, n_rej, _accounting(state.used, state.rejected),
                           pd.DataFrame(state.line_rows, columns=LINE_COLUMNS),
                           dict(sorted(state.reasons.items())))
