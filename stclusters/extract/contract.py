@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from stclusters.errors import UserError
@@ -104,10 +106,25 @@ def read_parquet_table(path: Path) -> pd.DataFrame:
     return df
 
 
+def _text_series(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Arrow text as a pandas ``string`` column (no copy)."""
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string())), index=index)
+
+
 def _clean_text(values: pd.Series) -> pd.Series:
     """Strip whitespace; blank -> missing. Returns pandas string dtype."""
-    s = values.astype("string").str.strip()
-    return s.mask(s == "")
+    text = pa.array(values.astype("string").array)
+    text = pc.utf8_trim_whitespace(text)
+    return _text_series(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text),
+                        values.index)
+
+
+def _repeated(value: str, index: pd.Index) -> pd.Series:
+    """``value`` on every row, as a pandas ``string`` column."""
+    one = pa.array([value], pa.large_string())
+    return _text_series(one.take(np.zeros(len(index), np.int64)), index)
 
 
 def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -128,14 +145,12 @@ def _text_of(values: pd.Series) -> pd.Series:
 
 
 class _Reasons:
-    """The first reason (and its detail) for which each row is rejected; a detail is
-    only written out for the rows it rejects."""
+    """The first reason (and its detail) for which each row is rejected; reasons and
+    details are only written out for the rows they reject."""
 
     def __init__(self, index: pd.Index) -> None:
-        n = len(index)
-        self.reason = np.full(n, None, dtype=object)
-        self.detail = np.full(n, None, dtype=object)
-        self.free = np.ones(n, dtype=bool)
+        self.free = np.ones(len(index), dtype=bool)
+        self._found: list[tuple[np.ndarray, str, object]] = []
 
     def flag(self, mask: pd.Series, why: str,
              what: Callable[[np.ndarray], pd.Series] | str) -> None:
@@ -143,10 +158,21 @@ class _Reasons:
         ``what`` or, called with the rows' mask, the detail of each row."""
         rows = pd.Series(mask).fillna(False).to_numpy(dtype=bool) & self.free
         if rows.any():
-            self.reason[rows] = why
-            self.detail[rows] = what if isinstance(what, str) else (
+            detail = what if isinstance(what, str) else (
                 what(rows).astype("string").astype(object).to_numpy())
+            self._found.append((np.flatnonzero(rows), why, detail))
             self.free[rows] = False
+
+    def of_rejected(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(reason, detail)`` of the rejected rows, in row order."""
+        n_bad = int((~self.free).sum())
+        reason = np.empty(n_bad, dtype=object)
+        detail = np.empty(n_bad, dtype=object)
+        slot = np.cumsum(~self.free) - 1  # position of a rejected row among them
+        for rows, why, what in self._found:
+            reason[slot[rows]] = why
+            detail[slot[rows]] = what
+        return reason, detail
 
 
 def _given_weight(raw: pd.DataFrame, reasons: _Reasons, max_weight: float) -> pd.Series:
@@ -170,9 +196,12 @@ def _given_weight(raw: pd.DataFrame, reasons: _Reasons, max_weight: float) -> pd
     return given_weight
 
 
-def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, np.ndarray]:
+_STATUS = pa.array(["none", "out_of_range", "zero", "valid"], pa.large_string())
+
+
+def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     """``(lat, lon, coord_status)``: never a reason to reject; invalid ones are dropped."""
-    status = np.full(len(raw), "none", dtype=object)
+    code = np.zeros(len(raw), dtype=np.int8)  # index into _STATUS
     lat = pd.Series(np.nan, index=raw.index)
     lon = pd.Series(np.nan, index=raw.index)
     if "lat" in raw.columns and "lon" in raw.columns:
@@ -181,13 +210,13 @@ def _coordinates(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series, np.ndarray]:
         present = (lat_given | lon_given).to_numpy()
         in_range = (lat.between(-90, 90) & lon.between(-180, 180)).to_numpy()
         zero = ((lat == 0) & (lon == 0)).to_numpy()
-        status[present & ~in_range] = "out_of_range"
-        status[present & in_range & zero] = "zero"
-        status[present & in_range & ~zero] = "valid"
-        keep = status == "valid"
+        code[present & ~in_range] = 1
+        code[present & in_range & zero] = 2
+        code[present & in_range & ~zero] = 3
+        keep = code == 3
         lat = lat.where(keep)
         lon = lon.where(keep)
-    return lat, lon, status
+    return lat, lon, _text_series(_STATUS.take(code), raw.index)
 
 
 def first_reject_error(rejects: pd.DataFrame) -> ExtractError:
@@ -204,9 +233,10 @@ def _split_rejects(
     """``(records, rejects)`` of the validated frame ``out``; raises on a bad row with
     ``on_bad_row="error"``."""
     bad = ~reasons.free
+    reason, detail = reasons.of_rejected()
     rejects = out.loc[bad, ["input_file", "input_row", "source", "doc_id"]].copy()
-    rejects["reason"] = pd.array(reasons.reason[bad], dtype="string")
-    rejects["detail"] = pd.array(reasons.detail[bad], dtype="string")
+    rejects["reason"] = pd.array(reason, dtype="string")
+    rejects["detail"] = pd.array(detail, dtype="string")
     if bad.any() and on_bad_row == "error":
         raise first_reject_error(rejects)
     for col in raw.columns:
@@ -234,7 +264,7 @@ def validate(
             else np.arange(1, n + 1, dtype=np.int64))
     out = pd.DataFrame(
         {
-            "input_file": pd.Series([input_file] * n, dtype="string"),
+            "input_file": _repeated(input_file, raw.index),
             "input_row": rows,
         }
     )
@@ -244,9 +274,8 @@ def validate(
     out["source"] = source
     out["doc_id"] = doc_id
     for col in TEXT_COLUMNS:
-        out[col] = _clean_text(raw[col]) if col in raw.columns else pd.Series(
-            pd.NA, index=raw.index, dtype="string"
-        )
+        out[col] = _clean_text(raw[col]) if col in raw.columns else _text_series(
+            pa.nulls(n, pa.large_string()), raw.index)
 
     reasons = _Reasons(raw.index)
     reasons.flag(~source.isin(SOURCES), "bad_source",
