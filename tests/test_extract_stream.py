@@ -195,3 +195,16 @@ def test_check_data_streamed_is_check_data(inputs, tmp_path):
     assert notes == check_data(records, variants)
     assert notes == ["variant v: no usable vc row in the data; vc has no cluster and the "
                      "variant is ranked on the other sources"]
+
+
+def test_a_hash_shared_by_two_documents_does_not_merge_them(inputs, monkeypatch):
+    import stclusters.extract.stream as stream
+
+    honest = extract_with_lines(inputs, chunk_rows=6, bucket_rows=10)[0]
+    monkeypatch.setattr(stream, "_key_hash",
+                        lambda source, doc_id: np.zeros(len(doc_id), np.uint64))
+    colliding = extract_with_lines(inputs, chunk_rows=6)[0]
+    pd.testing.assert_frame_equal(honest, colliding)
+    ids = stream._group_ids(pa.array(["pub", "pub", "pct", "pub"]),
+                            pa.array(["W1", "W2", "W1", "W1"]))
+    assert ids[0] == ids[3] and len(set(ids.tolist())) == 3

@@ -302,19 +302,26 @@ def validate(
 def document_weights(keys: pd.DataFrame, given: np.ndarray, counting: str = "fractional"
                      ) -> tuple[np.ndarray, np.ndarray]:
     """``(weight, doc_weight)`` of rows whose documents are ``keys`` (columns ``source``,
-    ``doc_id``) and whose valid given weights are ``given`` (NaN: none).
+    ``doc_id``) and whose valid given weights are ``given`` (NaN: none); see
+    :func:`group_weights`."""
+    ids = keys.groupby(["source", "doc_id"], sort=False).ngroup().to_numpy()
+    return group_weights(ids, given, counting)
+
+
+def group_weights(ids: np.ndarray, given: np.ndarray, counting: str = "fractional"
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``(weight, doc_weight)`` of rows of the documents numbered ``ids`` (0..k-1).
 
     fractional: each (source, doc_id) weighs 1, split equally over its rows; whole: every
-    row weighs 1. A given weight wins for its row. ``doc_weight`` is the exact sum of the
-    weights of the document's rows, rounded once (``n * (1/n)`` for a document without
-    given weights, :func:`math.fsum` for one with): it depends neither on the order of the
-    rows nor on what else the frame holds, so any frame holding all the rows of its
-    documents gives the same bits (the streamed stage computes it per bucket of
+    row weighs 1. A given weight (not NaN) wins for its row. ``doc_weight`` is the exact
+    sum of the weights of the document's rows, rounded once (``n * (1/n)`` for a document
+    without given weights, :func:`math.fsum` for one with): it depends neither on the
+    order of the rows nor on what else the frame holds, so any frame holding all the rows
+    of its documents gives the same bits (the streamed stage computes it per bucket of
     documents; pandas' group sum gives bits that depend on the other groups' rows).
     """
     if counting not in ("fractional", "whole"):
         raise ValueError(f"counting must be 'fractional' or 'whole', not {counting!r}")
-    ids = keys.groupby(["source", "doc_id"], sort=False).ngroup().to_numpy()
     n = np.bincount(ids).astype(float)
     share = 1.0 / n if counting == "fractional" else np.ones(len(n))
     has_given = ~np.isnan(given)

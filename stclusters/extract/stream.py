@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from stclusters.extract.contract import (
@@ -48,8 +49,8 @@ from stclusters.extract.contract import (
     ROW_COLUMN,
     SOURCES,
     ExtractError,
-    document_weights,
     first_reject_error,
+    group_weights,
     validate,
 )
 from stclusters.extract.formats import input_source, iter_extract_with_bad
@@ -344,14 +345,41 @@ def _text_hash(values: pa.Array) -> np.ndarray:
         return (sums[stop] - sums[start]) * _MIX + (stop - start).astype(np.uint64)
 
 
-def _buckets_of(source: pa.Array, doc_id: pa.Array, buckets: int) -> np.ndarray:
-    """The bucket (0..buckets-1) of each key ``(source, doc_id)``."""
+def _key_hash(source: pa.Array, doc_id: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each key ``(source, doc_id)``."""
     with np.errstate(over="ignore"):
         h = _text_hash(source) * np.uint64(31) + _text_hash(doc_id)
         h ^= h >> np.uint64(33)
         h *= np.uint64(0xFF51AFD7ED558CCD)
         h ^= h >> np.uint64(33)
-    return (h % np.uint64(buckets)).astype(np.int64)
+    return h
+
+
+def _group_ids(source: pa.Array, doc_id: pa.Array) -> np.ndarray:
+    """Exact document numbers of the keys ``(source, doc_id)``: grouped by their 64-bit
+    hash (a sort of integers), then every key checked against its group's first key; a
+    hash shared by two different keys (never seen, but possible) falls back to pandas'
+    exact grouping of the key text."""
+    h = _key_hash(source, doc_id)
+    order = np.argsort(h)
+    sorted_h = h[order]
+    new = np.empty(len(h), dtype=bool)
+    new[:1] = True
+    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
+    ids = np.empty(len(h), dtype=np.int64)
+    ids[order] = np.cumsum(new) - 1
+    first = pa.array(order[new][ids])
+    same = pc.and_(pc.equal(source, source.take(first)), pc.equal(doc_id, doc_id.take(first)))
+    if pc.all(same).as_py() is not False:
+        return ids
+    log.warning("extract: two document keys share a hash; grouping them by their text")
+    keys = pd.DataFrame({"source": source.to_pandas(), "doc_id": doc_id.to_pandas()})
+    return keys.groupby(["source", "doc_id"], sort=False).ngroup().to_numpy()
+
+
+def _buckets_of(source: pa.Array, doc_id: pa.Array, buckets: int) -> np.ndarray:
+    """The bucket (0..buckets-1) of each key ``(source, doc_id)``."""
+    return (_key_hash(source, doc_id) % np.uint64(buckets)).astype(np.int64)
 
 
 _BUCKET_SCHEMA = pa.schema([("row", pa.int64()), *KEYS_SCHEMA])
@@ -386,10 +414,11 @@ def _split_buckets(keys: Path, folder: Path, buckets: int) -> list[Path]:
 def _weigh(table: pa.Table, counting: str, dest: Path, chunk_rows: int) -> Path:
     """Write ``(row, weight, doc_weight)`` of a table of ``row, source, doc_id,
     given_weight`` holding all the rows of its documents, in row order, to ``dest``."""
-    frame = table.select(["source", "doc_id"]).to_pandas()
+    ids = _group_ids(*(pa.concat_arrays(table[c].chunks) if table[c].num_chunks
+                       else pa.array([], _TEXT) for c in ("source", "doc_id")))
     given = np.asarray(table["given_weight"].to_numpy(zero_copy_only=False), float)
-    weight, doc_weight = document_weights(frame, given, counting)
-    del frame, given
+    weight, doc_weight = group_weights(ids, given, counting)
+    del ids, given
     writer = _IpcWriter(dest, _WEIGHTS_SCHEMA)
     writer.write(pa.Table.from_arrays([table["row"], pa.array(weight), pa.array(doc_weight)],
                                       schema=_WEIGHTS_SCHEMA), chunk_rows)
