@@ -68,9 +68,10 @@ BUCKET_ROW_BYTES = 300
 #: the most buckets (open files) of pass 2
 MAX_BUCKETS = 512
 _TEXT = pa.large_string()
-#: the validated rows of pass 1, in this order and of these types
+#: the validated rows of pass 1, in this order and of these types (``input_file``: the
+#: number of the input, its name put back in pass 3)
 STAGE1_SCHEMA = pa.schema(
-    [("input_file", _TEXT), ("input_row", pa.int64()), ("source", _TEXT),
+    [("input_file", pa.int32()), ("input_row", pa.int64()), ("source", _TEXT),
      ("doc_id", _TEXT), ("year", pa.int32())]
     + [(c, _TEXT) for c in ("city", "region", "postal_code", "country", "organization")]
     + [("lat", pa.float64()), ("lon", pa.float64()), ("coord_status", _TEXT),
@@ -193,10 +194,11 @@ class _Validated:
             if c in rec.columns:
                 self.pass_through.add(c)
         rec["weight_given"] = rec["given_weight"].notna().to_numpy()
-        self.records.write(_arrow(rec, STAGE1_SCHEMA))
         self.keys.write(_arrow(rec, KEYS_SCHEMA))
         counts = rec.groupby(["input_file", "source"], observed=True).size()
         self.used.update({(str(f), str(s)): int(n) for (f, s), n in counts.items()})
+        rec["input_file"] = np.full(len(rec), len(self.line_rows), dtype=np.int32)
+        self.records.write(_arrow(rec, STAGE1_SCHEMA))
 
 
 def _distinct(rows: np.ndarray) -> int:
@@ -486,7 +488,7 @@ def _chunks_of(batches: Iterator[pa.RecordBatch], chunk_rows: int) -> Iterator[p
 
 
 def _write_records(validated: Path, weights: list[Path], out: str | Path, chunk_rows: int,
-                   pass_through: list[str], total: int) -> None:
+                   pass_through: list[str], total: int, files: pa.Array) -> None:
     """Pass 3: the validated rows with ``record_id``, ``weight``, ``weight_given`` and
     ``doc_weight``, a row group of ``chunk_rows`` rows at a time, in the columns
     :data:`CANONICAL` (+ pass-through)."""
@@ -508,6 +510,7 @@ def _write_records(validated: Path, weights: list[Path], out: str | Path, chunk_
             if filled != n:
                 raise RuntimeError(f"extract: {filled} weights for {n} rows at row {row0}")
             cols = {name: chunk.column(name) for name in chunk.schema.names}
+            cols["input_file"] = pc.take(files, cols["input_file"])
             cols.update({
                 "record_id": pa.array(np.arange(row0, row0 + n, dtype=np.int64)),
                 "weight": pa.array(weight), "doc_weight": pa.array(doc_weight)})
@@ -520,7 +523,7 @@ def _write_records(validated: Path, weights: list[Path], out: str | Path, chunk_
 def _records_schema(pass_through: list[str]) -> pa.Schema:
     """The Arrow schema of ``records.parquet``."""
     types = {f.name: f.type for f in STAGE1_SCHEMA}
-    types.update({"record_id": pa.int64(), "weight": pa.float64(),
+    types.update({"input_file": _TEXT, "record_id": pa.int64(), "weight": pa.float64(),
                   "weight_given": pa.bool_(), "doc_weight": pa.float64()})
     return pa.schema([(c, types[c]) for c in [*CANONICAL, *pass_through]])
 
@@ -574,7 +577,8 @@ def extract_streamed(
         keys.path.unlink()
         _write_rejects(state.rejects, rejects, chunk_rows)
         _write_records(validated.path, weights, records, chunk_rows,
-                       [c for c in PASS_THROUGH if c in state.pass_through], n_used)
+                       [c for c in PASS_THROUGH if c in state.pass_through], n_used,
+                       pa.array([r["input_file"] for r in state.line_rows], _TEXT))
     return ExtractSummary(n_used, n_rej, _accounting(state.used, state.rejected),
                           pd.DataFrame(state.line_rows, columns=LINE_COLUMNS),
                           dict(sorted(state.reasons.items())))
