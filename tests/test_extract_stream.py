@@ -197,14 +197,14 @@ def test_check_data_streamed_is_check_data(inputs, tmp_path):
                      "variant is ranked on the other sources"]
 
 
-def test_a_hash_shared_by_two_documents_does_not_merge_them(inputs, monkeypatch):
+def test_the_hash_only_spreads_documents_over_buckets(inputs, monkeypatch):
     import stclusters.extract.stream as stream
 
     honest = extract_with_lines(inputs, chunk_rows=6, bucket_rows=10)[0]
+    # every key the same hash: one bucket of all documents, still told apart exactly
     monkeypatch.setattr(stream, "_key_hash",
                         lambda source, doc_id: np.zeros(len(doc_id), np.uint64))
-    colliding = extract_with_lines(inputs, chunk_rows=6)[0]
+    colliding = extract_with_lines(inputs, chunk_rows=6, bucket_rows=10)[0]
     pd.testing.assert_frame_equal(honest, colliding)
-    ids = stream._group_ids(pa.array(["pub", "pub", "pct", "pub"]),
-                            pa.array(["W1", "W2", "W1", "W1"]))
-    assert ids[0] == ids[3] and len(set(ids.tolist())) == 3
+    h = stream._text_hash(pa.array(["W1", "W2", "https://openalex.org/W1", "W1", ""]))
+    assert h[0] == h[3] and len(set(h.tolist())) == 4

@@ -49,8 +49,8 @@ from stclusters.extract.contract import (
     ROW_COLUMN,
     SOURCES,
     ExtractError,
+    document_weights,
     first_reject_error,
-    group_weights,
     validate,
 )
 from stclusters.extract.formats import input_source, iter_extract_with_bad
@@ -323,28 +323,27 @@ def _bucket_count(rows: int, memory_mb: float, bucket_rows: int | None) -> int:
     return min(max(math.ceil(rows / per), 1), MAX_BUCKETS)
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
 def _text_hash(values: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string of ``values`` (no nulls), from its bytes, with
-    numpy: deterministic, and only used to choose a bucket (documents are told apart by
-    their exact key)."""
+    """A 64-bit hash of each string of ``values`` (no nulls) from its length and its
+    first and last 8 bytes, with numpy (memory and time of a few integers a row):
+    deterministic, and only used to spread documents over buckets (they are told apart
+    by their exact key)."""
     values = values.cast(pa.large_string())
     n = len(values)
     offsets = np.frombuffer(values.buffers()[1], np.int64)[values.offset:values.offset + n + 1]
-    first = int(offsets[0])
-    start, stop = offsets[:-1] - first, offsets[1:] - first
     data = values.buffers()[2]
-    body = (np.frombuffer(data, np.uint8)[first:first + int(stop[-1])].astype(np.uint64)
-            if data is not None and n else np.zeros(0, np.uint64))
-    pos = np.arange(body.size, dtype=np.int64) - np.repeat(start, stop - start)
-    longest = int((stop - start).max(initial=0))
-    powers = np.cumprod(np.full(longest + 1, 1099511628211, np.uint64), dtype=np.uint64)
+    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    raw = np.concatenate([raw[:int(offsets[-1]) if n else 0], np.zeros(1, np.uint8)])
+    start, stop = offsets[:-1], offsets[1:]
+    length = stop - start
+    h = length.astype(np.uint64)
     with np.errstate(over="ignore"):
-        sums = np.concatenate([np.zeros(1, np.uint64),
-                               np.cumsum(body * powers[pos], dtype=np.uint64)])
-        return (sums[stop] - sums[start]) * _MIX + (stop - start).astype(np.uint64)
+        for k in range(8):
+            inside = k < length
+            head = raw[np.where(inside, start + k, len(raw) - 1)]
+            tail = raw[np.where(inside, stop - 1 - k, len(raw) - 1)]
+            h = (h * np.uint64(1099511628211) + head) * np.uint64(1099511628211) + tail
+    return h
 
 
 def _key_hash(source: pa.Array, doc_id: pa.Array) -> np.ndarray:
@@ -355,28 +354,6 @@ def _key_hash(source: pa.Array, doc_id: pa.Array) -> np.ndarray:
         h *= np.uint64(0xFF51AFD7ED558CCD)
         h ^= h >> np.uint64(33)
     return h
-
-
-def _group_ids(source: pa.Array, doc_id: pa.Array) -> np.ndarray:
-    """Exact document numbers of the keys ``(source, doc_id)``: grouped by their 64-bit
-    hash (a sort of integers), then every key checked against its group's first key; a
-    hash shared by two different keys (never seen, but possible) falls back to pandas'
-    exact grouping of the key text."""
-    h = _key_hash(source, doc_id)
-    order = np.argsort(h)
-    sorted_h = h[order]
-    new = np.empty(len(h), dtype=bool)
-    new[:1] = True
-    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
-    ids = np.empty(len(h), dtype=np.int64)
-    ids[order] = np.cumsum(new) - 1
-    first = pa.array(order[new][ids])
-    same = pc.and_(pc.equal(source, source.take(first)), pc.equal(doc_id, doc_id.take(first)))
-    if pc.all(same).as_py() is not False:
-        return ids
-    log.warning("extract: two document keys share a hash; grouping them by their text")
-    keys = pd.DataFrame({"source": source.to_pandas(), "doc_id": doc_id.to_pandas()})
-    return keys.groupby(["source", "doc_id"], sort=False).ngroup().to_numpy()
 
 
 def _buckets_of(source: pa.Array, doc_id: pa.Array, buckets: int) -> np.ndarray:
@@ -416,11 +393,10 @@ def _split_buckets(keys: Path, folder: Path, buckets: int) -> list[Path]:
 def _weigh(table: pa.Table, counting: str, dest: Path, chunk_rows: int) -> Path:
     """Write ``(row, weight, doc_weight)`` of a table of ``row, source, doc_id,
     given_weight`` holding all the rows of its documents, in row order, to ``dest``."""
-    ids = _group_ids(*(pa.concat_arrays(table[c].chunks) if table[c].num_chunks
-                       else pa.array([], _TEXT) for c in ("source", "doc_id")))
+    frame = table.select(["source", "doc_id"]).to_pandas()
     given = np.asarray(table["given_weight"].to_numpy(zero_copy_only=False), float)
-    weight, doc_weight = group_weights(ids, given, counting)
-    del ids, given
+    weight, doc_weight = document_weights(frame, given, counting)
+    del frame, given
     writer = _IpcWriter(dest, _WEIGHTS_SCHEMA)
     writer.write(pa.Table.from_arrays([table["row"], pa.array(weight), pa.array(doc_weight)],
                                       schema=_WEIGHTS_SCHEMA), chunk_rows)
