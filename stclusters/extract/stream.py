@@ -5,24 +5,26 @@ Three passes, each holding at most one chunk of rows (or one bucket of document 
 1. **Read and validate** (:class:`_Validated`): each input's chunks (from its format's
    reader, :func:`stclusters.extract.formats.iter_extract_with_bad`) are validated
    (:func:`stclusters.extract.contract.validate`); the usable rows go, in order and
-   without weights, to a temporary Parquet file, the rejects to one temporary file per
-   input; rows used and rejected are counted per file and source.
-2. **Document weights** (:func:`_weigh_buckets`): a document's rows need not be
+   without weights, to a temporary Arrow IPC file (uncompressed: about 165 bytes a row
+   on disk for the time of the stage), their document keys and given weights to a
+   second one, the rejects to one temporary Parquet file per input; rows used and
+   rejected are counted per file and source.
+2. **Document weights** (:func:`_document_weights`): a document's rows need not be
    contiguous nor in one chunk, and its weights need all of them. The keys ``(source,
-   doc_id)`` with the row number and the given weight are split by a hash of the key
-   into buckets small enough for memory (``memory_mb``); the hash only chooses the
-   bucket, documents are told apart by their exact key. All the rows of a document are
-   in one bucket, in their order, so :func:`stclusters.extract.contract.document_weights`
-   on a bucket gives every row the bits the whole table would (the same 1/n and the same
-   compensated sum in the same order). Each bucket's ``(row, weight, doc_weight)`` is
-   written sorted by row.
-3. **Write** (:func:`_write_records`): the validated rows again, chunk by chunk, with
-   ``record_id`` (the row number), ``weight``, ``weight_given`` and ``doc_weight`` merged
-   in from the buckets' sorted results.
+   doc_id)`` with their row number and given weight are split by a hash of the key into
+   buckets small enough for memory (``memory_mb``; one bucket up to about 5 million
+   rows at 1,500 MB); the hash only chooses the bucket, documents are told apart by
+   their exact key (pandas' grouping of the text). All the rows of a document are in
+   one bucket, and :func:`stclusters.extract.contract.document_weights` depends on
+   nothing else, so a bucket gives every row the bits the whole table would. Each
+   bucket's ``(row, weight, doc_weight)`` is written sorted by row.
+3. **Write** (:func:`_write_records`): the validated rows again, ``chunk_rows`` at a
+   time (one Parquet row group each), with ``record_id`` (the row number), ``weight``
+   and ``doc_weight`` merged in from the buckets' sorted results.
 
-The temporaries live in a folder beside the output and are removed at the end. Output
-values do not depend on ``chunk_rows`` nor on the number of buckets; ``records`` is one
-Parquet file with a row group per chunk.
+The temporaries live in a hidden folder beside the output and are removed at the end.
+Output values do not depend on ``chunk_rows`` nor on the number of buckets; in one
+chunk, ``records.parquet`` has the bytes :func:`stclusters.io.write_parquet` gives.
 """
 
 from __future__ import annotations
@@ -414,7 +416,8 @@ def _document_weights(keys: Path, folder: Path, buckets: int, chunk_rows: int,
         return [_weigh(table.add_column(0, "row", rows), counting,
                        folder / "weights-0000.arrow", chunk_rows)]
     out = []
-    for path in _split_buckets(keys, folder, buckets):
+    for k, path in enumerate(_split_buckets(keys, folder, buckets)):
+        log.info("extract: document weights, bucket %d of %d", k + 1, buckets)
         table = pa.Table.from_batches(list(_ipc_batches(path)), schema=_BUCKET_SCHEMA)
         out.append(_weigh(table, counting, path.with_name(
             path.name.replace("bucket-", "weights-")), chunk_rows))
