@@ -12,6 +12,8 @@ rule extract:
         inputs=extract_inputs(),
         on_bad_row=config["on_bad_row"],
         max_weight=config["max_weight"],
+        chunk_rows=config["stream"]["chunk_rows"],
+        memory_mb=config["stream"]["memory_mb"],
     log:
         "logs/extract.log",
     benchmark:
@@ -42,6 +44,7 @@ rule check_data:
                 "windows": dict(sorted(VARIANT[v]["windows"].items()))}
             for v in sorted(VARIANTS)
         },
+        chunk_rows=config["stream"]["chunk_rows"],
     log:
         "logs/check_data.log",
     benchmark:

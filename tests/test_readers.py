@@ -701,3 +701,21 @@ def test_openalex_multi_member_and_truncated_gzip(openalex_file, tmp_path):
     with pytest.raises(ExtractError, match=r"cut\.jsonl\.gz: cannot be read: compressed file "
                                            r"ended"):
         read_openalex(cut, "pub")
+
+
+def test_openalex_in_small_chunks_is_openalex_whole(openalex_file):
+    """Chunks of 2 rows never split a work's rows, and change no record nor reject."""
+    from stclusters.extract.formats import iter_extract_with_bad
+    from stclusters.extract.stage import extract_with_lines
+
+    chunks = list(iter_extract_with_bad(openalex_file, "openalex", chunk_rows=2))
+    rows = [frame["_source_row"].tolist() for frame, _ in chunks]
+    assert len(chunks) > 1
+    for a, b in zip(rows, rows[1:], strict=False):
+        assert max(a, default=0) < min(b, default=10**9)  # a work in one chunk only
+    entry = [{"path": str(openalex_file), "format": "openalex"}]
+    whole = extract_with_lines(entry, chunk_rows=10**6)
+    small = extract_with_lines(entry, chunk_rows=2, bucket_rows=2)
+    for a, b in zip(whole, small, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert small[3]["balanced"].all()

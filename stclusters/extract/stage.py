@@ -3,113 +3,25 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from stclusters.extract.contract import (
-    CANONICAL,
-    LINES_ATTR,
-    MAX_WEIGHT,
-    PASS_THROUGH,
-    ROW_COLUMN,
-    SOURCES,
-    ExtractError,
-    assign_weights,
-    first_reject_error,
-    validate,
-)
-from stclusters.extract.formats import input_source, read_extract_with_bad
+from stclusters.extract.contract import MAX_WEIGHT, ExtractError
+from stclusters.extract.stream import LINE_COLUMNS, extract_streamed
+from stclusters.io import iter_parquet
+
+__all__ = ["LINE_COLUMNS", "check_data", "check_year_counts", "extract",
+           "extract_with_lines", "year_counts", "year_counts_of_file"]
 
 log = logging.getLogger("stclusters")
-
-#: columns of the per-file line accounting (``results/extract/lines.csv``)
-LINE_COLUMNS = ["input_file", "format", "encoding", "line_end", "lines_in", "rows_in",
-                "lines_blank", "lines_joined", "balanced", "note"]
-
-
-def _reader_rejects(path: str, bad: pd.DataFrame, source: str | None) -> pd.DataFrame:
-    """Rejects-table rows for the input rows a reader could not convert."""
-    n = len(bad)
-    return pd.DataFrame(
-        {
-            "input_file": pd.Series([path] * n, dtype="string"),
-            "input_row": bad["input_row"].to_numpy(np.int64),
-            "source": pd.Series([source] * n, dtype="string"),
-            "doc_id": pd.Series([pd.NA] * n, dtype="string"),
-            "reason": bad["reason"].astype("string").to_numpy(),
-            "detail": bad["detail"].astype("string").to_numpy(),
-            "raw_line": bad["raw"].astype("string").to_numpy(),
-        }
-    )
-
-
-def _line_row(path: str, fmt: str, lines: Mapping[str, Any], rows_in: int
-              ) -> dict[str, object]:
-    """One row of the line accounting: physical lines against rows read and rejected."""
-    n, blank, joined = int(lines["lines"]), int(lines["blank"]), int(lines["joined"])
-    balanced = n == rows_in + blank + joined
-    note = (f"{n:,} line(s) = {rows_in:,} row(s) used or rejected + {blank:,} blank"
-            f" + {joined:,} inside multi-line quoted fields")
-    if not balanced:
-        note = f"MISMATCH: {note} does not add up"
-    return {"input_file": path, "format": fmt, "encoding": lines.get("encoding", ""),
-            "line_end": lines.get("line_end", ""), "lines_in": n, "rows_in": rows_in,
-            "lines_blank": blank, "lines_joined": joined, "balanced": balanced,
-            "note": note}
-
-
-def _extract_one(
-    entry: Mapping[str, Any], on_bad_row: str, max_weight: float, workers: int = 1
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, object]]:
-    """``(records, rejects, line row)`` of one input entry; either frame None when
-    there are none."""
-    path = str(entry["path"])
-    fmt, source = entry.get("format"), entry.get("source")
-    raw, bad = read_extract_with_bad(path, fmt, source, entry.get("encoding"), workers)
-    lines = dict(raw.attrs.get(LINES_ATTR) or {})
-    if ROW_COLUMN not in raw.columns:
-        raw[ROW_COLUMN] = np.arange(1, len(raw) + 1, dtype=np.int64)
-    rec = rej = None
-    if len(raw):
-        rec, rej = validate(raw, path, max_weight=max_weight)
-    if len(bad):
-        bad_rej = _reader_rejects(path, bad, input_source(fmt, source))
-        rej = bad_rej if rej is None else pd.concat([rej, bad_rej], ignore_index=True)
-        rej = rej.sort_values("input_row", kind="stable").reset_index(drop=True)
-    if on_bad_row == "error" and rej is not None and len(rej):
-        raise first_reject_error(rej)
-    used_rows = [] if rec is None else [rec["input_row"]]
-    rej_rows = [] if rej is None else [rej["input_row"]]
-    rows_in = int(pd.concat([*used_rows, *rej_rows]).nunique()) if used_rows or rej_rows \
-        else 0
-    if not lines:
-        lines = {"lines": rows_in, "blank": 0, "joined": 0}
-    line_row = _line_row(path, fmt or "generic", lines, rows_in)
-    if not line_row["balanced"]:
-        log.warning("%s: %s", path, line_row["note"])
-    return rec, rej, line_row
-
-
-def _accounting(records: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
-    """Rows in, used and rejected per input file and source."""
-    used = records.groupby(["input_file", "source"]).size().rename("rows_used")
-    rej_src = rejects["source"].where(rejects["source"].isin(SOURCES), "<invalid>")
-    rejected = rejects.assign(source=rej_src).groupby(["input_file", "source"]).size()
-    acc = pd.concat([used, rejected.rename("rows_rejected")], axis=1).fillna(0).astype(np.int64)
-    acc.insert(0, "rows_in", acc["rows_used"] + acc["rows_rejected"])
-    acc = acc.reset_index().sort_values(["input_file", "source"], kind="stable")
-    return acc.reset_index(drop=True)
-
-
-def _pass_through(records: pd.DataFrame) -> list[str]:
-    """The :data:`PASS_THROUGH` columns some input had (others' rows null), as text."""
-    cols = [c for c in PASS_THROUGH if c in records.columns]
-    for c in cols:
-        records[c] = records[c].astype("string")
-    return cols
+#: text columns read back as pandas' nullable ``string`` (as the stage held them in memory)
+_TEXT_AS_STRING = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype()}
 
 
 def extract_with_lines(
@@ -118,34 +30,27 @@ def extract_with_lines(
     on_bad_row: str = "reject",
     max_weight: float = MAX_WEIGHT,
     workers: int = 1,
+    chunk_rows: int = 1_000_000,
+    bucket_rows: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`extract`, plus the per-file line accounting (:data:`LINE_COLUMNS`): the
     physical lines of each file against the rows read from them (used or rejected),
     blank lines and lines inside multi-line quoted fields. ``workers``: processes for the
     readers that parse in parallel (OpenAlex). The records carry the optional columns
     :data:`~stclusters.extract.contract.PASS_THROUGH` after the canonical ones only when
-    an input has them."""
-    recs, rejs, line_rows = [], [], []
-    for entry in inputs:
-        rec, rej, line_row = _extract_one(entry, on_bad_row, max_weight, workers)
-        line_rows.append(line_row)
-        if rec is not None:
-            recs.append(rec)
-        if rej is not None:
-            rejs.append(rej)
-    if not line_rows:
-        raise ExtractError("no input files given")
-    if not recs or not sum(len(r) for r in recs):
-        raise ExtractError(f"no usable rows in any input file ({len(line_rows)} file(s), "
-                           f"{sum(len(r) for r in rejs):,} row(s) rejected: see "
-                           f"results/extract/rejects.parquet)")
-    records = pd.concat(recs, ignore_index=True)
-    rejects = pd.concat(rejs, ignore_index=True)
-    records = assign_weights(records, counting)
-    records.insert(0, "record_id", np.arange(len(records), dtype=np.int64))
-    records = records[CANONICAL + _pass_through(records)]
-    lines = pd.DataFrame(line_rows, columns=LINE_COLUMNS)
-    return records, rejects, _accounting(records, rejects), lines
+    an input has them.
+
+    Runs the streamed stage (:func:`stclusters.extract.stream.extract_streamed`, in
+    chunks of ``chunk_rows``) into a temporary folder and reads its output back: for
+    tests and small inputs; the workflow writes the files directly.
+    """
+    with tempfile.TemporaryDirectory(prefix="stclusters-extract-") as tmp:
+        rec_path, rej_path = Path(tmp, "records.parquet"), Path(tmp, "rejects.parquet")
+        summary = extract_streamed(inputs, rec_path, rej_path, counting, on_bad_row,
+                                   max_weight, workers, chunk_rows, bucket_rows=bucket_rows)
+        records, rejects = (pq.read_table(p).to_pandas(types_mapper=_TEXT_AS_STRING.get)
+                            for p in (rec_path, rej_path))
+    return records, rejects, summary.accounting, summary.lines
 
 
 def extract(
@@ -171,10 +76,31 @@ def extract(
     return records, rejects, accounting
 
 
-def _years(records: pd.DataFrame) -> dict[str, str]:
+def year_counts(records: pd.DataFrame) -> pd.Series:
+    """Rows per ``(source, year)`` of records (or of a chunk of them), sorted."""
+    return records.groupby(["source", "year"], observed=True).size().sort_index()
+
+
+def year_counts_of_file(path: str | Path, chunk_rows: int = 1_000_000) -> pd.Series:
+    """:func:`year_counts` of a records Parquet file, read chunk by chunk (only its
+    ``source`` and ``year`` columns): memory bounded by ``chunk_rows``."""
+    counts: dict[tuple[str, int], int] = {}
+    for chunk in iter_parquet(path, chunk_rows, columns=["source", "year"]):
+        for key, n in year_counts(chunk).items():
+            counts[key] = counts.get(key, 0) + int(n)
+    keys = sorted(counts)
+    index = pd.MultiIndex.from_arrays([[k[0] for k in keys], [int(k[1]) for k in keys]],
+                                      names=["source", "year"])
+    return pd.Series([counts[k] for k in index], index=index, dtype="int64")
+
+
+def _years(counts: pd.Series) -> dict[str, str]:
     """The span of years of each source's records, as text (``2017-2023``)."""
-    span = records.groupby("source", observed=True)["year"].agg(["min", "max"])
-    return {str(s): f"{int(r['min'])}-{int(r['max'])}" for s, r in span.iterrows()}
+    out = {}
+    for s in counts.index.get_level_values(0).unique():
+        years = counts.loc[s].index
+        out[str(s)] = f"{int(years.min())}-{int(years.max())}"
+    return out
 
 
 def check_data(records: pd.DataFrame, variants: Mapping[str, Mapping[str, Any]]
@@ -188,7 +114,15 @@ def check_data(records: pd.DataFrame, variants: Mapping[str, Mapping[str, Any]]
     missing some of its sources, or with a source whose current window is empty: that
     source then has no cluster, and the variant is ranked on the others.
     """
-    found = _years(records)
+    return check_year_counts(year_counts(records), variants)
+
+
+def check_year_counts(counts: pd.Series, variants: Mapping[str, Mapping[str, Any]]
+                      ) -> list[str]:
+    """:func:`check_data` on the rows per ``(source, year)`` (:func:`year_counts`,
+    summed over chunks), so that the records need not be held."""
+    counts = counts[counts > 0]
+    found = _years(counts)
     notes = []
     for name, spec in variants.items():
         wanted = list(spec["sources"])
@@ -200,8 +134,8 @@ def check_data(records: pd.DataFrame, variants: Mapping[str, Mapping[str, Any]]
         in_window = {}
         for s in have:
             first, last = spec["windows"][s]["current"]
-            in_window[s] = int(records["year"][records["source"] == s].between(first, last)
-                               .sum())
+            years = counts.loc[s]
+            in_window[s] = int(years[(years.index >= first) & (years.index <= last)].sum())
         windows = ", ".join(f"{s} {'-'.join(map(str, spec['windows'][s]['current']))}"
                             for s in have)
         if not any(in_window.values()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -85,3 +86,53 @@ def open_text(path: Path) -> io.BufferedIOBase:
                                f"found {len(members)}")
         return zf.open(members[0])
     return open(path, "rb", buffering=1 << 16)
+
+
+def rechunk(pieces: Iterator[tuple[pd.DataFrame, list[BadRow]]], chunk_rows: int
+            ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Frames of exactly ``chunk_rows`` rows (the last one fewer) with their bad rows.
+
+    ``pieces``: a reader's frames as parsed (any sizes, ROW_COLUMN ascending across
+    them, an input row's rows all in one piece), each with the bad rows found while
+    parsing it. A chunk never splits the rows of one input row (it then holds a few
+    more than ``chunk_rows``). A bad row goes with the chunk
+    whose ROW_COLUMN range reaches it, so the rows of chunk k (good and bad) all come
+    before those of chunk k+1. At least one chunk is yielded (maybe empty: the file's
+    columns alone), so that a caller always sees the columns.
+    """
+    chunk_rows = max(int(chunk_rows), 1)
+    buf: list[pd.DataFrame] = []
+    held = 0
+    pending: list[BadRow] = []
+    template: pd.DataFrame | None = None
+    yielded = False
+    for frame, found in pieces:
+        pending.extend(found)
+        template = frame.iloc[:0] if template is None else template
+        if len(frame):
+            buf.append(frame)
+            held += len(frame)
+        if held < chunk_rows:
+            continue
+        whole = pd.concat(buf, ignore_index=True) if len(buf) > 1 else buf[0]
+        row_of = whole[ROW_COLUMN].to_numpy()
+        start = 0
+        while held - start >= chunk_rows:
+            # never part of an input row's rows: the cut moves past all of them
+            end = int(np.searchsorted(row_of, row_of[start + chunk_rows - 1], "right"))
+            out = whole.iloc[start:end].reset_index(drop=True)
+            start = end
+            last = int(out[ROW_COLUMN].iloc[-1])
+            now = [b for b in pending if b[0] <= last]
+            pending = [b for b in pending if b[0] > last]
+            yielded = True
+            yield out, bad_frame(now)
+        rest = whole.iloc[start:].reset_index(drop=True)
+        buf, held = ([rest], len(rest)) if len(rest) else ([], 0)
+    if held or pending or not yielded:
+        if buf:
+            out = pd.concat(buf, ignore_index=True) if len(buf) > 1 else buf[0]
+        else:
+            out = template if template is not None else pd.DataFrame(
+                {ROW_COLUMN: np.zeros(0, np.int64)})
+        yield out, bad_frame(pending)

@@ -53,7 +53,7 @@ from stclusters.extract.contract import (
     ExtractError,
     check_file,
 )
-from stclusters.extract.readers._common import BadRow, bad_frame
+from stclusters.extract.readers._common import BadRow, bad_frame, rechunk
 
 _READ_BYTES = 1 << 20  # compressed bytes read at a time (a block of lines to parse)
 
@@ -571,3 +571,41 @@ def read_openalex(path: str | Path, source: str, encoding: str | None = None,
                                "blank": n_blank, "joined": 0, "multiline": 0,
                                "bad": len(bad), "encoding": enc, "line_end": "LF"}
     return frame, bad_frame(bad)
+
+
+def iter_openalex(path: str | Path, source: str, encoding: str | None = None,
+                  workers: int = 1, chunk_rows: int = 1_000_000,
+                  lines: dict[str, object] | None = None
+                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`read_openalex` as ``(frame, bad)`` chunks of about ``chunk_rows`` rows (a
+    work's rows are never split), in file order; ``lines`` gets the line counts once the
+    file is read. The errors of :func:`read_openalex` for a file without any line or
+    without a usable work are raised at its end."""
+    path = Path(path)
+    check_file(path)
+    enc = codecs.lookup(encoding).name if encoding else "utf-8"
+    seen = {"lines": 0, "blank": 0, "bad": 0, "rows": 0}
+    reasons: set[str] = set()
+    empty = pa.table({**{c: pa.array([], _TEXT) for c in _COLS[:-1]},
+                      ROW_COLUMN: pa.array([], pa.int64())})
+
+    def pieces() -> Iterator[tuple[pd.DataFrame, list[BadRow]]]:
+        for table, chunk_bad, blank, n in _parsed(path, source, enc, workers):
+            seen["lines"] += n
+            seen["blank"] += blank
+            seen["bad"] += len(chunk_bad)
+            reasons.update(b[1] for b in chunk_bad)
+            seen["rows"] += 0 if table is None else len(table)
+            yield _frame([empty if table is None else table]), chunk_bad
+
+    yield from rechunk(pieces(), chunk_rows)
+    n_lines, n_blank, n_bad = seen["lines"], seen["blank"], seen["bad"]
+    if n_lines == n_blank:
+        raise ExtractError(f"{path}: file is empty")
+    if not seen["rows"]:
+        raise ExtractError(f"{path}: no usable OpenAlex work in {n_lines - n_blank} line(s) "
+                           f"({', '.join(sorted(reasons))})")
+    if lines is not None:
+        lines.update({"lines": n_lines, "rows": n_lines - n_blank - n_bad, "blank": n_blank,
+                      "joined": 0, "multiline": 0, "bad": n_bad, "encoding": enc,
+                      "line_end": "LF"})
