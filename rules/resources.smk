@@ -21,25 +21,44 @@ MIN_MINUTES = 10
 
 # rule name -> request model. mem = MB of the rule's process whatever its input (interpreter,
 # imports, reference tables); per_mb = MB more per MB of the input files whose path holds
-# `of` (every data input when None; Parquet on disk, so e.g. 42 MB of memory per MB of raw
-# extract); per_scale = MB per unit of demo.scale (the generator has no data input);
-# minutes, minutes_per_mb = the runtime limit likewise. "by" = the model depends on a
-# wildcard (cluster_source, DBSCAN vs HDBSCAN).
+# `of` (every data input when None; Parquet on disk); per_scale = MB per unit of
+# demo.scale; minutes, minutes_per_mb, minutes_per_scale = the runtime limit likewise.
+# Streamed rules (issue 11: demo_world, extract, check_data, geocode, geocode_qa, locations,
+# sensitivity_doc_locations) hold one chunk at a time: per_chunk_mrow = MB per million
+# rows of a chunk (stream.chunk_rows, or the rows the input holds if fewer: rows_per_mb of
+# the `of` input, rows_per_scale of demo.scale); their per_mb is what grows with unique
+# address keys or locations, not with rows. "by" = the model depends on a wildcard
+# (cluster_source, DBSCAN vs HDBSCAN). Measured at scale 1, 30 and 166: docs/benchmarks.md.
 RESOURCES = {
-    # its peak is brief: the benchmark sampler misses it (458 MB on the tiny world), the
-    # job sampler of make test-slurm sees 654 MB; 868 MB at the demo scale in benchmarks.md
-    "demo_world": {"mem": 700, "per_scale": 200, "minutes": 10, "minutes_per_scale": 10},
+    # about 0.8 GB of world tables + one block of 303k rows + one chunk: 0.80 GB at scale 1,
+    # 1.33 GB at scale 30, 1.34 GB at scale 166 (50 M rows); about 2 s CPU per scale unit
+    "demo_world": {"mem": 800, "per_chunk_mrow": 600, "rows_per_scale": 303_500,
+                   "minutes": 10, "minutes_per_scale": 0.2},
     "gazetteer": {"mem": 620},
-    # OpenAlex works are parsed by forked worker processes when the rule has threads
-    # (rules/extract.smk): each holds its interpreter and a few chunks of parsed lines
-    "extract": {"mem": 200, "per_mb": 42, "minutes_per_mb": 1, "per_thread": 250},
-    # reads two columns of the records
-    "check_data": {"mem": 250, "per_mb": 4},
-    "geocode": {"mem": 430, "per_mb": 33, "of": "extract/records", "minutes_per_mb": 1},
-    "geocode_qa": {"mem": 330, "per_mb": 12},
+    # a chunk of rows (validated, then weighted and written) or a bucket of document keys
+    # (sized to stream.memory_mb): 1.12 GB at 3 M rows, 1.1-1.5 GB at 9 M, 1.75 GB at 50 M
+    # rows; OpenAlex works are parsed by forked worker processes when the rule has threads
+    # (rules/extract.smk): each holds its interpreter and a few chunks of parsed lines.
+    # rows_per_mb: a Parquet extract holds about 70,000 rows per MB (a CSV fewer)
+    "extract": {"mem": 400, "per_chunk_mrow": 1500, "rows_per_mb": 70_000,
+                "minutes_per_mb": 0.1, "per_thread": 250},
+    # counts (source, year) chunk by chunk, two columns
+    "check_data": {"mem": 300},
+    # the gazetteer + one chunk (0.75 KB a row) + 3.9 KB per unique address key (256k keys
+    # at 9.1 M rows: 2.01 GiB; keys grow far slower than rows, so per_mb overestimates
+    # them at 50 M rows); records hold about 53,000 rows per MB
+    "geocode": {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
+                "of": "extract/records", "minutes_per_mb": 0.2},
+    # row counts per chunk: 0.88 GiB at 9.1 M rows; geocoded records about 35,000 rows/MB
+    "geocode_qa": {"mem": 350, "per_chunk_mrow": 500, "rows_per_mb": 35_000},
     "population_raster": {"mem": 390, "per_mb": 12},
-    "locations": {"mem": 210, "per_mb": 18, "minutes_per_mb": 0.5},
-    "sensitivity_doc_locations": {"mem": 330, "per_mb": 17, "minutes_per_mb": 0.5},
+    # a block of whole documents + about 150 bytes per location, location-place and
+    # location-organisation (7.3 M of them at 9.1 M rows: 2.19 GiB)
+    "locations": {"mem": 300, "per_chunk_mrow": 900, "rows_per_mb": 35_000, "per_mb": 4.7,
+                  "minutes_per_mb": 0.2},
+    # as locations, holding its result (about 30 bytes per document-location row): 1.60 GiB
+    "sensitivity_doc_locations": {"mem": 330, "per_chunk_mrow": 500, "rows_per_mb": 35_000,
+                                  "per_mb": 3.5, "minutes_per_mb": 0.2},
     "cluster_source": {
         "by": "algorithm",
         # 315, 340 and 350 (cluster_source, merge_clusters, rank): their sampled job peaks

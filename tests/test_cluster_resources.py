@@ -66,24 +66,30 @@ def test_every_rule_requests_its_own_memory_and_runtime(res):
 def test_memory_follows_the_input_and_grows_with_each_attempt(res):
     raw = check_requests.Inputs({"results/demo/raw_extract.parquet": 4.27,
                                  "stclusters/extract.py": 0.05})
-    # 600 wrappers + 200 + 42 x 4.27 MB (the package code does not count) = 979 -> 1000
-    assert res["memory_mb"]("extract", {}, raw, 1) == 1000
-    assert res["memory_mb"]("extract", {}, raw, 2) == 1500  # x 1.5, rounded up to 50
-    assert res["memory_mb"]("extract", {}, raw, 3) == 2000
+    # a streamed rule: 600 wrappers + 400 + 1500 MB per million rows of its chunk, the
+    # chunk being the 298,900 rows 4.27 MB of Parquet hold (70,000 a MB; the package
+    # code does not count): 1448.4 -> 1450
+    assert res["memory_mb"]("extract", {}, raw, 1) == 1450
+    assert res["memory_mb"]("extract", {}, raw, 2) == 2200  # x 1.5, rounded up to 50
+    assert res["memory_mb"]("extract", {}, raw, 3) == 2900
     # with 4 threads (OpenAlex workers) three more worker processes: + 3 x 250
-    assert res["memory_mb"]("extract", {}, raw, 1, 4) == 1750
+    assert res["memory_mb"]("extract", {}, raw, 1, 4) == 2200
+    # 10x the input: the chunk is stream.chunk_rows (1 M), not the 3 M rows: 600+400+1500
     big = check_requests.Inputs({"results/demo/raw_extract.parquet": 42.7})
-    assert res["memory_mb"]("extract", {}, big, 1) == 2600  # 1.8 GB peak at 3 M rows + wrappers
-    # geocode sizes from the records only, not from the gazetteer tables beside them
+    assert res["memory_mb"]("extract", {}, big, 1) == 2500
+    assert res["memory_mb"]("extract", {}, check_requests.Inputs(
+        {"results/demo/raw_extract.parquet": 4270.0}), 1) == 2500  # 100x: still one chunk
+    # geocode sizes from the records only, not from the gazetteer tables beside them:
+    # 600 + 400 + 750 x 0.3021 M rows (5.7 MB x 53,000) + 6.4 x 5.7 (keys) = 1263 -> 1300
     geo = check_requests.Inputs({"results/extract/records.parquet": 5.7,
                                  "results/gazetteer/names.parquet": 8.0})
-    assert res["memory_mb"]("geocode", {}, geo, 1) == 1250  # 600 + 430 + 33 x 5.7
+    assert res["memory_mb"]("geocode", {}, geo, 1) == 1300
     # one rule, two models by the algorithm wildcard (DBSCAN pairs, HDBSCAN hierarchy)
     loc = check_requests.Inputs({"results/locations/x/locations.parquet": 1.0})
     assert res["memory_mb"]("cluster_source", {"algorithm": "dbscan"}, loc, 1) == 1000  # 965 up
     assert res["memory_mb"]("cluster_source", {"algorithm": "hdbscan"}, loc, 1) == 1100  # 600+400+100
-    assert res["runtime_minutes"]("extract", {}, raw, 1) == 15
-    assert res["runtime_minutes"]("extract", {}, raw, 2) == 29  # (10 + 4.27) x 2, up
+    assert res["runtime_minutes"]("extract", {}, raw, 1) == 11  # 10 + 0.1 x 4.27, up
+    assert res["runtime_minutes"]("extract", {}, raw, 2) == 21  # (10 + 0.427) x 2, up
 
 
 def test_check_requests_flags_a_request_far_above_the_peak(res):
@@ -112,3 +118,16 @@ def test_test_slurm_reads_job_ids_and_memory_from_the_logs():
                                                              ("42", "group_figures")]
     assert check.steps_done(log) == 9
     assert check.memory_mb("650M") == 650 and check.memory_mb("2G") == 2048
+
+
+def test_a_smaller_chunk_asks_for_less_memory():
+    """stream.chunk_rows bounds a streamed rule's request; an unstreamed rule ignores it."""
+    big = check_requests.Inputs({"results/demo/raw_extract.parquet": 42.7})
+    locs = check_requests.Inputs({"results/locations/x/locations.parquet": 1.0})
+    default = check_requests.load_resources({})
+    small = check_requests.load_resources({"stream": {"chunk_rows": 100_000}})
+    # 600 + 400 + 1500 x 0.1 = 1150
+    assert small["memory_mb"]("extract", {}, big, 1) == 1150
+    assert default["memory_mb"]("extract", {}, big, 1) == 2500
+    assert (small["memory_mb"]("merge_clusters", {}, locs, 1)
+            == default["memory_mb"]("merge_clusters", {}, locs, 1))
