@@ -64,3 +64,27 @@ def test_progress_lines_count_rows_rate_and_time_left(caplog):
     assert lines[0] == ("geocode: 500 rows of 1,000 (50%), 50 rows/s, 10s elapsed, "
                         "about 10s left")
     assert lines[1] == "geocode: 500 rows of 1,000 (50%), 25 rows/s, 20s elapsed, about 20s left"
+
+
+def test_scratch_dir_is_removed_and_a_killed_steps_folder_too(tmp_path):
+    import subprocess
+    import sys
+
+    from stclusters.io import scratch_dir
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left = tmp_path / f".extract-{dead}-abcd1234"  # a killed step's temporaries
+    left.mkdir()
+    (left / "validated.arrow").write_bytes(b"x" * 10)
+    other = tmp_path / ".geocode-1-abcd"  # another step's: not ours to remove
+    other.mkdir()
+    with scratch_dir(tmp_path, "extract") as folder:
+        assert folder.is_dir() and folder.name.startswith(".extract-")
+        (folder / "t.arrow").write_bytes(b"y")
+        assert not left.exists()
+    assert not folder.exists() and other.exists()
+    with pytest.raises(ValueError):
+        with scratch_dir(tmp_path, "extract") as folder:
+            raise ValueError("pass 2 failed")
+    assert not folder.exists()

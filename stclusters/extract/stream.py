@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import math
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ from stclusters.extract.contract import (
     validate,
 )
 from stclusters.extract.formats import input_source, iter_extract_with_bad
-from stclusters.io import ParquetChunkWriter
+from stclusters.io import ParquetChunkWriter, scratch_dir
 from stclusters.progress import Progress
 
 log = logging.getLogger("stclusters")
@@ -529,8 +528,7 @@ def extract_streamed(
     """
     chunk_rows = max(int(chunk_rows), 1)
     Path(records).parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=Path(records).parent, prefix=".extract-") as tmp:
-        folder = Path(tmp)
+    with scratch_dir(Path(records).parent, "extract") as folder:
         validated = _IpcWriter(folder / "validated.arrow", STAGE1_SCHEMA)
         keys = _IpcWriter(folder / "keys.arrow", KEYS_SCHEMA)
         state = _Validated(folder, max_weight, on_bad_row, validated, keys)
