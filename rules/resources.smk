@@ -129,7 +129,7 @@ def _chunk_rows():
 
 
 def chunk_mb(spec, input):
-    """MB a streamed rule holds for its chunk: ``per_chunk_mrow`` MB per million rows of
+    """MB a streamed step holds for its chunk: ``per_chunk_mrow`` MB per million rows of
     a chunk, the chunk being ``stream.chunk_rows`` rows or the rows the input holds if
     fewer (estimated from ``rows_per_mb`` of input, or ``rows_per_scale`` of demo.scale)."""
     if not spec.get("per_chunk_mrow"):
@@ -145,7 +145,7 @@ def chunk_mb(spec, input):
 def memory_mb(rule, wildcards, input, attempt=1, threads=1):
     """The memory request (MB) of one job of ``rule``: JOB_OVERHEAD_MB + its model
     (``per_thread``: MB for each worker process beyond the first; ``per_chunk_mrow``: a
-    streamed rule's chunk, see :func:`chunk_mb`)."""
+    streamed step's chunk, see :func:`chunk_mb`)."""
     spec = resource_model(rule, wildcards)
     mb = JOB_OVERHEAD_MB + spec["mem"] + spec.get("per_scale", 0) * _demo_scale()
     mb += chunk_mb(spec, input)
