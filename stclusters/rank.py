@@ -77,8 +77,10 @@ def top_organizations(
         on=["source", "loc_id"],
     )
     tot = cur.groupby(["cluster_id", "source", "organization"], sort=True)["weight"].sum()
-    tot = tot.reset_index().sort_values(
-        ["cluster_id", "source", "weight", "organization"],
+    # equal fractional counts (sums of 1/n) differ in their last bits with the order they
+    # were summed in: compared at 1e-9 records, a tie goes to the first name
+    tot = tot.reset_index().assign(_w=lambda t: t["weight"].round(9)).sort_values(
+        ["cluster_id", "source", "_w", "organization"],
         ascending=[True, True, False, True], kind="stable",
     )
     top = tot.drop_duplicates(["cluster_id", "source"])

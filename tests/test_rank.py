@@ -85,3 +85,20 @@ def test_top_organizations_by_fractional_count():
     assert top.loc["Osaka", "top_applicant"] == "Panasonic"
     assert top.loc["Osaka", "top_organization"] == "Osaka University"
     assert np.isfinite(r["lat"]).all()
+
+
+def test_top_organization_ties_go_to_the_first_name_not_to_rounding_noise():
+    """Two organisations with 1 record each, one of them 1.0000000000000002 (a sum of
+    fractions in another order): a tie, broken by name; a real difference of 1e-6
+    records still wins."""
+    from stclusters.rank import top_organizations
+
+    membership = pd.DataFrame({"source": ["pct"] * 2, "loc_id": [1, 2], "cluster_id": [0, 1]})
+    noisy = 1.0 + 2.0**-52
+    rows = [("pct", 1, "Zeta Corp", noisy), ("pct", 1, "Alpha Corp", 1.0),
+            ("pct", 2, "Zeta Corp", 1.0 + 1e-6), ("pct", 2, "Alpha Corp", 1.0)]
+    orgs = pd.DataFrame(rows, columns=["source", "loc_id", "organization", "weight"])
+    assert noisy > 1.0
+    top = top_organizations(orgs, membership)
+    assert top.loc[0, "pct"] == "Alpha Corp"
+    assert top.loc[1, "pct"] == "Zeta Corp"
