@@ -62,8 +62,11 @@ def _counts(frame: pd.DataFrame, sources: list[str]) -> pd.DataFrame:
 
 
 def _rank_desc(score: pd.Series) -> pd.Series:
-    """Dense 1..n ranks by score desc, ties by cluster_id (the index) asc."""
-    order = pd.DataFrame({"score": score.to_numpy(), "cid": score.index.to_numpy()})
+    """Dense 1..n ranks by score desc, ties by cluster_id (the index) asc. Scores are
+    compared at 1e-9 (score points: shares in percent): equal scores summed in another
+    order differ in their last bits, and a tie must not go to that noise."""
+    order = pd.DataFrame({"score": np.round(score.to_numpy(dtype=np.float64), 9),
+                          "cid": score.index.to_numpy()})
     order = order.sort_values(["score", "cid"], ascending=[False, True], kind="stable")
     return pd.Series(np.arange(1, len(order) + 1), index=order["cid"].to_numpy())
 

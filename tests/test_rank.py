@@ -102,3 +102,15 @@ def test_top_organization_ties_go_to_the_first_name_not_to_rounding_noise():
     top = top_organizations(orgs, membership)
     assert top.loc[0, "pct"] == "Alpha Corp"
     assert top.loc[1, "pct"] == "Zeta Corp"
+
+
+def test_equal_scores_in_their_last_bits_rank_by_cluster_id():
+    from stclusters.rank import _rank_desc
+    from stclusters.sensitivity.score import rank_clusters
+
+    # cluster 4's 0.1 + 0.2 is 1 ulp above cluster 2's 0.3: a tie all the same
+    score = pd.Series([0.1 + 0.2, 0.3, 0.5], index=[4, 2, 9])
+    assert 0.1 + 0.2 > 0.3
+    assert _rank_desc(score).to_dict() == {9: 1, 2: 2, 4: 3}
+    ranks = rank_clusters(score.to_numpy(), np.array([4, 2, 9]))
+    assert ranks.tolist() == [3, 2, 1]

@@ -20,8 +20,9 @@ import numpy as np
 
 
 def rank_clusters(score: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Rank 1..k of clusters by score (descending), ties by ``first`` (ascending)."""
-    order = np.lexsort((first, -score))
+    """Rank 1..k of clusters by score (descending, compared at 1e-9 as in
+    ``rank._rank_desc``), ties by ``first`` (ascending)."""
+    order = np.lexsort((first, -np.round(score, 9)))
     rank = np.empty(len(score), dtype=np.int64)
     rank[order] = np.arange(1, len(score) + 1)
     return rank
