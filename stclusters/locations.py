@@ -17,8 +17,9 @@ per document (the check that no document's rows are split over the file).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numba
 import numpy as np
@@ -27,6 +28,8 @@ import pyarrow.parquet as pq
 
 from stclusters.io import iter_parquet, parquet_rows, read_parquet
 from stclusters.progress import Progress
+
+T = TypeVar("T")
 
 COUNTINGS = ("fractional", "whole")
 
@@ -131,11 +134,19 @@ def build_locations_file(
             sums.add(block)
         return sums.result()
 
+    return fold_document_blocks(path, chunk_rows, COLUMNS, "locations", run)
+
+
+def fold_document_blocks(path: str | Path, chunk_rows: int, columns: Sequence[str],
+                         what: str, fold: Callable[[Iterable[pd.DataFrame]], T]) -> T:
+    """``fold`` over the :func:`document_blocks` of ``path``; when a document's rows are
+    not next to each other (:class:`DocumentsSplit`), ``fold`` again over the whole file
+    read at once (the columns of ``columns`` it has), with a warning in the log."""
     try:
-        return run(document_blocks(path, chunk_rows, COLUMNS, "locations"))
+        return fold(document_blocks(path, chunk_rows, columns, what))
     except DocumentsSplit as e:
         log.warning("%s: reading the file at once", e)
-        return run([read_parquet(path, columns=_present(path, COLUMNS))])
+        return fold([read_parquet(path, columns=_present(path, columns))])
 
 
 class DocumentsSplit(RuntimeError):

@@ -4,21 +4,15 @@ with their document matrix and cached HDBSCAN labels (:class:`SourceData`)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from scipy import sparse
 
-from stclusters.io import read_parquet
-from stclusters.locations import DocumentsSplit, document_blocks, weighted_rows
-
-log = logging.getLogger("stclusters")
-
+from stclusters.locations import fold_document_blocks, weighted_rows
 
 #: the columns of the geocoded records :func:`doc_locations_file` reads
 DOC_COLUMNS = ["source", "doc_id", "year", "lat", "lon", "geo_method", "weight",
@@ -54,15 +48,10 @@ def doc_locations_file(
     """:func:`doc_locations` of the geocoded records file ``path``, read in blocks of whole
     documents of about ``chunk_rows`` rows (:func:`stclusters.locations.document_blocks`):
     memory bounded by a block plus the result (one row per document and location)."""
-    args = (counting, round_deg, exclude_methods, renormalize)
-    try:
-        return _doc_locations(document_blocks(path, chunk_rows, DOC_COLUMNS,
-                                              "document locations"), *args)
-    except DocumentsSplit as e:
-        log.warning("%s: reading the file at once", e)
-        have = set(pq.ParquetFile(path).schema_arrow.names)
-        return _doc_locations([read_parquet(path, [c for c in DOC_COLUMNS if c in have])],
-                              *args)
+    return fold_document_blocks(
+        path, chunk_rows, DOC_COLUMNS, "document locations",
+        lambda blocks: _doc_locations(blocks, counting, round_deg, exclude_methods,
+                                      renormalize))
 
 
 def _doc_locations(
