@@ -305,15 +305,17 @@ def _write_rejects(files: list[_FileRejects], out: str | Path, chunk_rows: int) 
     schema = pa.schema(_REJECT_BASE + [(c, _TEXT) for c in names[len(_REJECT_BASE):]])
     with ParquetChunkWriter(out, schema) as writer:
         held: list[pa.Table] = []
+        n_held = 0
         for f in files:
             for batch in pq.ParquetFile(f.path).iter_batches(batch_size=chunk_rows):
                 table = pa.Table.from_batches([batch])
                 cols = [table[c] if c in table.column_names else pa.nulls(len(table), _TEXT)
                         for c in schema.names]
                 held.append(pa.Table.from_arrays(cols, schema=schema))
-                if sum(len(t) for t in held) >= chunk_rows:
+                n_held += len(table)
+                if n_held >= chunk_rows:
                     writer.write(pa.concat_tables(held))
-                    held = []
+                    held, n_held = [], 0
         if held:
             writer.write(pa.concat_tables(held))
 
