@@ -14,7 +14,7 @@ rule demo_world:
         "logs/demo_world.log",
     benchmark:
         "results/benchmarks/demo_world.tsv"
-    threads: 1
+    threads: stream_threads("demo_world")
     resources:
         mem_mb=mem_mb_for("demo_world"),
         runtime=runtime_for("demo_world"),

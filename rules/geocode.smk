@@ -72,7 +72,7 @@ rule geocode:
         "logs/geocode.log",
     benchmark:
         "results/benchmarks/geocode.tsv"
-    threads: 1
+    threads: stream_threads("geocode")
     resources:
         mem_mb=mem_mb_for("geocode"),
         runtime=runtime_for("geocode"),

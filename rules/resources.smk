@@ -184,6 +184,23 @@ def mem_mb_for(rule):
     return lambda wildcards, threads, attempt: memory_mb(rule, wildcards, (), attempt, threads)
 
 
+def _workers():
+    return int(config.get("stream", {}).get("workers", 1))
+
+
+def stream_threads(rule):
+    """Threads callable of a streamed rule whose script spreads its chunks or blocks over
+    worker processes: stream.workers when there is more than one chunk (the demo world:
+    more than one block, demo.scale > 1; geocode: more rows than stream.chunk_rows,
+    estimated from rows_per_mb of its records), else 1."""
+    spec = RESOURCES[rule]
+    if spec.get("rows_per_scale"):
+        return lambda wildcards: _workers() if _demo_scale() > 1 else 1
+    return lambda wildcards, input: (
+        _workers() if spec["rows_per_mb"] * input_mb(input, spec.get("of")) > _chunk_rows()
+        else 1)
+
+
 def runtime_for(rule):
     """Resource callable (wildcards, input, attempt) -> runtime limit of ``rule`` in minutes."""
     if _uses_input(rule):

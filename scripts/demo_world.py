@@ -17,5 +17,6 @@ with logged_step(snakemake.log[0], "demo_world") as log:
         typo_share=demo["typo_share"],
         coords_share=demo["coords_share"],
         min_population=snakemake.params.min_population,
+        workers=snakemake.threads,
     )
     log.info("wrote %d demo rows to %s", rows, snakemake.output[0])

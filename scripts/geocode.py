@@ -21,10 +21,11 @@ with logged_step(snakemake.log[0], "geocode") as log:
         )
     geocoder = Geocoder(places, names, fuzzy_min_score=snakemake.params.fuzzy_min_score,
                         registry=registry,
-                        check_given_country=snakemake.params.check_given_country)
+                        check_given_country=snakemake.params.check_given_country,
+                        workers=snakemake.threads)
     acc = geocode_file(snakemake.input.records, snakemake.output.placed,
                        snakemake.output.unmatched, geocoder,
-                       chunk_rows=snakemake.params.chunk_rows)
+                       chunk_rows=snakemake.params.chunk_rows, workers=snakemake.threads)
     write_csv(acc, snakemake.output.accounting)
     log.info("placed %d, unmatched %d\n%s", int(acc["placed"].sum()),
              int(acc["unmatched"].sum()), acc.to_string())

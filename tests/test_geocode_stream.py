@@ -55,12 +55,27 @@ def records() -> pd.DataFrame:
     return df
 
 
-def geocode_chunked(tmp_path, recs, gaz, chunk_rows, registry=None, name="x"):
+def registry_rows() -> list[dict]:
+    """Rows placed by institution id, by affiliation text and by their address."""
+    return [
+        {"institution_id": "https://ror.org/00rcxh774"},
+        {"institution_id": "I999", "city": "Raleigh", "country": "US"},
+        {"affiliation": "Dept X, Universität zu Köln, Germany", "country": "DE"},
+        {"institution_id": "https://ror.org/0zzzzzz99", "city": "Seattle", "country": "US",
+         "affiliation": "University of Washington, Seattle, USA"},
+        {"affiliation": "Institut de Recherche Test, France", "country": "FR",
+         "city": "Nowhere Town"},
+        {"city": "Boston", "country": "US"},
+        {"affiliation": "Institut de Recherche Test, France", "country": "FR"},
+    ] * 3
+
+
+def geocode_chunked(tmp_path, recs, gaz, chunk_rows, registry=None, name="x", workers=1):
     src = tmp_path / f"records_{name}.parquet"
     write_parquet(recs, src)
     out_p, out_u = tmp_path / f"placed_{name}.parquet", tmp_path / f"unmatched_{name}.parquet"
-    g = Geocoder(*gaz, registry=registry)
-    acc = geocode_file(src, out_p, out_u, g, chunk_rows=chunk_rows)
+    g = Geocoder(*gaz, registry=registry, workers=workers)
+    acc = geocode_file(src, out_p, out_u, g, chunk_rows=chunk_rows, workers=workers)
     return out_p, out_u, acc
 
 
@@ -88,6 +103,34 @@ def test_geocode_file_equals_geocode_for_any_chunk_size(tmp_path, gaz) -> None:
         assert (acc["rows_in"] == acc["placed"] + acc["unmatched"]).all()
 
 
+def test_geocode_file_with_worker_processes_writes_the_same_files(tmp_path, gaz, tables,  # noqa: F811
+                                                                  monkeypatch, caplog) -> None:
+    """Two forked workers (stream.workers) placing chunks of 7 rows and scoring fuzzy
+    queries in batches of 3 write the files and accounting of one process, and log the
+    same institution counts (the workers hand theirs to the parent)."""
+    monkeypatch.setattr("stclusters.geocode.fuzzy._BATCH", 3)
+    write_parquet(inst_records(registry_rows()), tmp_path / "in.parquet")
+    recs = read_parquet(tmp_path / "in.parquet")
+    inst, inst_names = tables
+    runs = {}
+    for workers in (1, 2):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="stclusters"):
+            p, u, acc = geocode_chunked(tmp_path, recs, gaz, 7, InstitutionOptions(inst, inst_names),
+                                        name=f"w{workers}", workers=workers)
+        counts = [r.getMessage() for r in caplog.records if "institutions:" in r.getMessage()
+                  or "wrong country" in r.getMessage()]
+        runs[workers] = (p.read_bytes(), u.read_bytes(), acc, counts)
+    assert runs[1][0] == runs[2][0] and runs[1][1] == runs[2][1]
+    pd.testing.assert_frame_equal(runs[1][2], runs[2][2])
+    assert runs[1][3] == runs[2][3] and any("by id" in m for m in runs[1][3])
+    plain = records()
+    runs = [geocode_chunked(tmp_path, plain, gaz, 7, name=f"plain{w}", workers=w)
+            for w in (1, 2)]
+    assert runs[0][0].read_bytes() == runs[1][0].read_bytes()
+    assert (read_parquet(runs[1][0])["geo_method"] == "fuzzy").sum() > 0
+
+
 def test_geocode_file_out_of_order_records_are_placed_at_once(tmp_path, gaz, caplog) -> None:
     write_parquet(records().sample(frac=1.0, random_state=3), tmp_path / "in.parquet")
     shuffled = read_parquet(tmp_path / "in.parquet")
@@ -100,17 +143,7 @@ def test_geocode_file_out_of_order_records_are_placed_at_once(tmp_path, gaz, cap
 
 
 def test_geocode_file_with_a_registry_in_chunks(tmp_path, gaz, tables) -> None:  # noqa: F811
-    rows = [
-        {"institution_id": "https://ror.org/00rcxh774"},
-        {"institution_id": "I999", "city": "Raleigh", "country": "US"},
-        {"affiliation": "Dept X, Universität zu Köln, Germany", "country": "DE"},
-        {"institution_id": "https://ror.org/0zzzzzz99", "city": "Seattle", "country": "US",
-         "affiliation": "University of Washington, Seattle, USA"},
-        {"affiliation": "Institut de Recherche Test, France", "country": "FR",
-         "city": "Nowhere Town"},
-        {"city": "Boston", "country": "US"},
-        {"affiliation": "Institut de Recherche Test, France", "country": "FR"},
-    ] * 3
+    rows = registry_rows()
     write_parquet(inst_records(rows), tmp_path / "in.parquet")
     recs = read_parquet(tmp_path / "in.parquet")
     reg = InstitutionOptions(*tables)

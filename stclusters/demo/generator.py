@@ -25,6 +25,7 @@ from stclusters.demo.spelling import PlaceStrings, add_junk, add_typos, write_ad
 from stclusters.demo.tables import COLUMNS, SOURCES
 from stclusters.demo.world import Gazetteer, World, build_world, gazetteer
 from stclusters.io import ParquetChunkWriter
+from stclusters.parallel import ordered_map, shared
 from stclusters.progress import Progress
 
 COLLAB_SHARE = 0.12  # share of documents with one contributor in another metro
@@ -242,6 +243,18 @@ def _block(
     )
 
 
+def _setup(seed: int, junk_share: float, typo_share: float, coords_share: float,
+           min_population: int) -> tuple[_Setup, np.random.Generator]:
+    """What every block shares, and the generator of block 0 (``default_rng(seed)`` after
+    the startup names)."""
+    rng = np.random.default_rng(seed)
+    g = gazetteer(min_population)
+    w = build_world(min_population)
+    vc_names = startup_names(rng, len(w.metros) * VC_POOL + VC_NOISE_POOL)
+    su = _Setup(g, w, vc_names, PlaceStrings(g), junk_share, typo_share, coords_share)
+    return su, rng
+
+
 def _block_columns(
     seed: int, scale: float, junk_share: float, typo_share: float, coords_share: float,
     min_population: int, with_truth: bool, block_scale: float,
@@ -249,15 +262,33 @@ def _block_columns(
     """:func:`generate_blocks` as column arrays (what :func:`write_demo` turns into Arrow
     without a pandas frame between)."""
     plan = blocks(scale, block_scale)
-    rng = np.random.default_rng(seed)
-    g = gazetteer(min_population)
-    w = build_world(min_population)
-    vc_names = startup_names(rng, len(w.metros) * VC_POOL + VC_NOISE_POOL)
-    su = _Setup(g, w, vc_names, PlaceStrings(g), junk_share, typo_share, coords_share)
+    su, rng = _setup(seed, junk_share, typo_share, coords_share, min_population)
     for k, docs in enumerate(plan):
         if k:
             rng = np.random.default_rng([seed, k])
         yield _block(rng, docs, su, with_truth)
+
+
+def _arrow_block(job: tuple[int, dict[str, range], np.random.Generator]
+                 ) -> tuple[pa.Table, np.ndarray]:
+    """One block (number, documents, generator) as an Arrow table and its document starts,
+    in a worker of :func:`write_demo` (the shared setup is its parent's)."""
+    _, docs, rng = job
+    cols, _ = _block(rng, docs, shared("demo_setup"), False)
+    return _arrow(cols), _doc_starts(cols["doc_id"])
+
+
+def _arrow_blocks(seed: int, scale: float, junk_share: float, typo_share: float,
+                  coords_share: float, min_population: int, block_scale: float, workers: int
+                  ) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """The blocks of :func:`_block_columns` as Arrow tables with their document starts,
+    made by ``workers`` processes (the same tables in the same order for any number)."""
+    plan = blocks(scale, block_scale)
+    su, rng0 = _setup(seed, junk_share, typo_share, coords_share, min_population)
+    shared("demo_setup", su)
+    jobs = ((k, docs, rng0 if k == 0 else np.random.default_rng([seed, k]))
+            for k, docs in enumerate(plan))
+    yield from ordered_map(_arrow_block, jobs, min(workers, len(plan)))
 
 
 def generate_blocks(
@@ -392,6 +423,7 @@ def write_demo(
     coords_share: float = 0.25,
     min_population: int = 1000,
     block_scale: float = 1.0,
+    workers: int = 1,
 ) -> int:
     """Generate the demo extract block by block and write it to ``path`` as Parquet, in
     row groups of at most ``chunk_rows`` rows cut between documents; return the rows.
@@ -400,7 +432,9 @@ def write_demo(
     ``chunk_rows``, only the row groups do; a file written in one chunk (at scale 1, any
     ``chunk_rows`` of at least its 303,496 rows) has the bytes
     :func:`stclusters.io.write_parquet` gives for :func:`generate`. Memory is bounded by
-    one block and one chunk. With ``log``, progress (rows, rate, time left) goes there.
+    one block and one chunk per process. Blocks are made by ``workers`` forked processes
+    (:func:`stclusters.parallel.ordered_map`; the same bytes for any number of workers).
+    With ``log``, progress (rows, rate, time left) goes there.
     """
     progress = None
     if log is not None:
@@ -408,12 +442,12 @@ def write_demo(
         progress = Progress(log, "demo_world", total=int(round(expected_rows(scale))))
     chunks = DocChunks(chunk_rows)
     with ParquetChunkWriter(path, schema=ARROW_SCHEMA) as writer:
-        for cols, _ in _block_columns(seed, scale, junk_share, typo_share, coords_share,
-                                      min_population, False, block_scale):
-            for chunk in chunks.add(_arrow(cols), _doc_starts(cols["doc_id"])):
+        for table, starts in _arrow_blocks(seed, scale, junk_share, typo_share, coords_share,
+                                           min_population, block_scale, workers):
+            for chunk in chunks.add(table, starts):
                 writer.write(chunk)
             if progress is not None:
-                progress.update(len(cols["doc_id"]))
+                progress.update(table.num_rows)
         for chunk in chunks.rest():
             writer.write(chunk)
     if progress is not None:

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from stclusters.parallel import ordered_map, shared
+
 __all__ = ["fuzzy_hits"]
 
 # size of one ratio matrix chunk, and the most places a shared word may bring in (words
@@ -100,25 +102,44 @@ def _fuzzy_country(
     return out
 
 
+#: queries of one country scored by one piece of work (a worker's share of a country)
+_BATCH = 2000
+
+
+def _fuzzy_batch(job: tuple[str, list[str], float]) -> list[tuple[int, int, float]]:
+    """:func:`_fuzzy_country` of one batch of a country's queries, against the country's
+    choices (:func:`stclusters.parallel.shared` ``fuzzy_choices``)."""
+    iso, qs, cutoff = job
+    return _fuzzy_country(qs, shared("fuzzy_choices")[iso], cutoff)
+
+
 def fuzzy_hits(
-    iso2: np.ndarray, queries: np.ndarray, names: pd.DataFrame, cutoff: float
+    iso2: np.ndarray, queries: np.ndarray, names: pd.DataFrame, cutoff: float,
+    workers: int = 1,
 ) -> pd.DataFrame | None:
     """Every (country, query, gazetteer key) pair with WRatio >= ``cutoff``.
 
     ``iso2`` and ``queries`` are parallel arrays (the country and the city key of each
     query); each query is scored against the ``names`` keys of its country. Returns
     columns ``country_iso2``, ``query``, ``key``, ``score`` (WRatio) and ``ratio`` (plain
-    ratio, which breaks WRatio ties), or None when nothing reaches the cutoff.
+    ratio, which breaks WRatio ties), or None when nothing reaches the cutoff. A country's
+    queries are scored in batches, by ``workers`` forked processes when more than one (the
+    same frame for any number).
     """
     by_country = names.groupby("country_iso2", sort=True).indices
     names_key = names["key"].to_numpy(dtype=object)
-    frames = []
+    choices, batches = {}, []
     for iso in sorted(set(iso2.tolist())):
         if iso not in by_country:
             continue
         qs = sorted(set(queries[iso2 == iso].tolist()))
-        choices = np.unique(names_key[by_country[iso]])
-        pairs = _fuzzy_country(qs, choices, cutoff)
+        choices[iso] = np.unique(names_key[by_country[iso]])
+        batches += [(iso, qs[b : b + _BATCH], b) for b in range(0, len(qs), _BATCH)]
+    shared("fuzzy_choices", choices)
+    jobs = ((iso, qs, cutoff) for iso, qs, _ in batches)
+    frames = []
+    for (iso, qs, _), pairs in zip(batches, ordered_map(_fuzzy_batch, jobs, workers),
+                                   strict=True):
         if pairs:
             qa, cb, sc = zip(*pairs, strict=True)
             frames.append(
@@ -126,7 +147,7 @@ def fuzzy_hits(
                     {
                         "country_iso2": iso,
                         "query": np.asarray(qs, dtype=object)[list(qa)],
-                        "key": choices[list(cb)],
+                        "key": choices[iso][list(cb)],
                         "score": np.asarray(sc, dtype=np.float64),
                     }
                 )

@@ -74,14 +74,16 @@ def match_exact(keys: pd.DataFrame, names: pd.DataFrame, pl: Places) -> pd.DataF
 
 
 def match_fuzzy(
-    keys: pd.DataFrame, needed: np.ndarray, names: pd.DataFrame, pl: Places, cutoff: float
+    keys: pd.DataFrame, needed: np.ndarray, names: pd.DataFrame, pl: Places, cutoff: float,
+    workers: int = 1,
 ) -> None:
-    """Phase 2: fuzzy matches of the needed keys that phase 1 left without a place."""
+    """Phase 2: fuzzy matches of the needed keys that phase 1 left without a place
+    (scored by ``workers`` processes, :func:`~stclusters.geocode.fuzzy.fuzzy_hits`)."""
     k_iso2, k_strip = keys["iso2"].to_numpy(), keys["strip"].to_numpy()
     failed = np.flatnonzero(needed & (keys["pidx"].to_numpy() < 0) & (k_strip != ""))
     if len(failed) == 0:
         return
-    hits = fuzzy_hits(k_iso2[failed], k_strip[failed], names, cutoff)
+    hits = fuzzy_hits(k_iso2[failed], k_strip[failed], names, cutoff, workers)
     if hits is None:
         return
     want = pd.DataFrame(

@@ -84,8 +84,9 @@ class Geocoder:
 
     def __init__(self, places: pd.DataFrame, names: pd.DataFrame,
                  fuzzy_min_score: float = 90.0, registry: InstitutionOptions | None = None,
-                 check_given_country: bool = True) -> None:
+                 check_given_country: bool = True, workers: int = 1) -> None:
         self.pl = Places(places)
+        self.workers = workers  # processes for the fuzzy phase of match
         self.names = names
         self.cutoff = float(fuzzy_min_score)
         self.options = registry
@@ -141,7 +142,7 @@ class Geocoder:
                ] = True
         self._packed, self._needed = [], []
         self.exact = match_exact(keys, self.names, self.pl)
-        match_fuzzy(keys, needed, self.names, self.pl, self.cutoff)
+        match_fuzzy(keys, needed, self.names, self.pl, self.cutoff, self.workers)
         match_fallbacks(keys, needed, self.pl)
         self.keys = keys
         log.info("geocode: %d address keys, %d of them needed by rows without coordinates",
@@ -173,6 +174,22 @@ class Geocoder:
             _apply_institutions(out, reg, pl, by_text, "affiliation_match", text_score)
         _apply_given(out, rows, keys, pl)
         return _assemble(records, rows, out, pl)
+
+    def take_counts(self) -> tuple[int, int, int, set]:
+        """The counts :meth:`place` kept since the last call (rows with wrong-country
+        coordinates, rows placed by institution id and by affiliation text, ambiguous
+        texts), reset: a forked worker hands them to its parent's :meth:`add_counts`."""
+        counts = (self.n_wrong_country, self.n_by_id, self.n_by_text, self.ambiguous)
+        self.n_wrong_country = self.n_by_id = self.n_by_text = 0
+        self.ambiguous = set()
+        return counts
+
+    def add_counts(self, counts: tuple[int, int, int, set]) -> None:
+        """Add counts of :meth:`take_counts` (of a worker) to this geocoder's."""
+        self.n_wrong_country += counts[0]
+        self.n_by_id += counts[1]
+        self.n_by_text += counts[2]
+        self.ambiguous |= counts[3]
 
     def log_counts(self) -> None:
         """Log the rows set aside and placed at institutions (after the last chunk)."""

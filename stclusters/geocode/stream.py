@@ -21,6 +21,7 @@ in memory at once (as before streaming), with a warning.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,8 @@ import pyarrow.parquet as pq
 
 from stclusters.geocode.accounting import ACCOUNTING_COLUMNS, accounting
 from stclusters.geocode.pipeline import Geocoder
-from stclusters.io import ParquetChunkWriter, iter_parquet, parquet_rows, read_parquet
+from stclusters.io import ParquetChunkWriter, iter_parquet, parquet_rows
+from stclusters.parallel import ordered_map, shared
 from stclusters.progress import Progress
 
 __all__ = ["KEY_INPUTS", "geocode_file", "sum_accounting"]
@@ -110,35 +112,54 @@ def _collect(g: Geocoder, path: Path, chunk_rows: int, total: int) -> bool:
     return ordered
 
 
-def geocode_file(
-    records: str | Path, placed: str | Path, unmatched: str | Path, geocoder: Geocoder,
-    chunk_rows: int,
-) -> pd.DataFrame:
-    """Geocode the records file ``records`` in chunks of ``chunk_rows`` rows into the files
-    ``placed`` and ``unmatched``; returns the accounting (module doc)."""
-    records = Path(records)
-    total = parquet_rows(records)
-    ordered = _collect(geocoder, records, chunk_rows, total)
-    geocoder.match()
+def _place_chunk(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
+    """Pass 2 over one chunk, by the matched geocoder :func:`~stclusters.parallel.shared`
+    as ``geocoder`` (in a forked worker: its copy): placed, unmatched, counts."""
+    g: Geocoder = shared("geocoder")
+    chunk = table.to_pandas()
+    p, u = g.place(chunk)
+    if len(p) + len(u) != len(chunk):
+        raise RuntimeError("geocoding lost records: placed + unmatched != input")
+    return p, u, g.take_counts()
+
+
+def _tables(records: Path, chunk_rows: int, ordered: bool, total: int) -> Iterator[pa.Table]:
+    """The records in chunks of ``chunk_rows`` rows (at once when out of order or empty)."""
     if not ordered or total == 0:
         if not ordered:
             log.warning("%s is not in record_id order: geocoding it in memory at once",
                         records)
-        chunks = iter([read_parquet(records)])
-    else:
-        chunks = iter_parquet(records, chunk_rows)
+        yield pq.read_table(records)
+        return
+    for batch in pq.ParquetFile(records).iter_batches(batch_size=max(int(chunk_rows), 1)):
+        yield pa.Table.from_batches([batch])
+
+
+def geocode_file(
+    records: str | Path, placed: str | Path, unmatched: str | Path, geocoder: Geocoder,
+    chunk_rows: int, workers: int = 1,
+) -> pd.DataFrame:
+    """Geocode the records file ``records`` in chunks of ``chunk_rows`` rows into the files
+    ``placed`` and ``unmatched``; returns the accounting (module doc). Chunks are placed
+    by ``workers`` forked processes when more than one (the same files for any number)."""
+    records = Path(records)
+    total = parquet_rows(records)
+    ordered = _collect(geocoder, records, chunk_rows, total)
+    geocoder.match()
     schema = pq.ParquetFile(records).schema_arrow
     parts = []
     progress = Progress(log, "geocode: placing rows", total=total)
+    n_chunks = -(-total // max(int(chunk_rows), 1)) if ordered else 1
+    shared("geocoder", geocoder)
+    placed_chunks = ordered_map(_place_chunk, _tables(records, chunk_rows, ordered, total),
+                                min(workers, n_chunks), in_flight=workers + 1)
     with _Writer(placed, schema) as wp, _Writer(unmatched, schema) as wu:
-        for chunk in chunks:
-            p, u = geocoder.place(chunk)
-            if len(p) + len(u) != len(chunk):
-                raise RuntimeError("geocoding lost records: placed + unmatched != input")
+        for p, u, counts in placed_chunks:
             wp.write(p)
             wu.write(u)
+            geocoder.add_counts(counts)
             parts.append(accounting(p, u))
-            progress.update(len(chunk))
+            progress.update(len(p) + len(u))
     progress.done()
     geocoder.log_counts()
     return sum_accounting(parts)

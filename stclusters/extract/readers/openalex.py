@@ -22,11 +22,8 @@ institution (the one the row's place is parsed from).
 from __future__ import annotations
 
 import codecs
-import multiprocessing
 import re
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,6 +51,7 @@ from stclusters.extract.contract import (
     check_file,
 )
 from stclusters.extract.readers._common import BadRow, bad_frame, rechunk
+from stclusters.parallel import ordered_map
 
 _READ_BYTES = 1 << 20  # compressed bytes read at a time (a block of lines to parse)
 
@@ -523,18 +521,7 @@ def _parsed(path: Path, source: str, enc: str, workers: int
     """The parsed chunks of a file, in file order: in this process, or in ``workers``
     processes (forked; a few chunks in flight, so memory stays bounded)."""
     jobs = ((first, block, source, enc) for first, block in _chunks(path))
-    if workers <= 1:
-        yield from map(_parse_chunk, jobs)
-        return
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        pending: deque = deque()
-        for job in jobs:
-            pending.append(pool.submit(_parse_chunk, job))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    yield from ordered_map(_parse_chunk, jobs, workers)
 
 
 def read_openalex(path: str | Path, source: str, encoding: str | None = None,
