@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from stclusters import whdbscan
+from stclusters.arrays import unique
 from stclusters.geo import EARTH_RADIUS_KM, chord, to_xyz
 
 DIST_RTOL = 1e-9
@@ -369,7 +370,7 @@ def _labels_at_thresholds(
         pair = np.minimum(cam, cbm) * big_n + np.maximum(cam, cbm)
         del cam, cbm, ca, cb
         if packed:
-            keys.append(np.unique(pair * nb + lvl[m]))
+            keys.append(unique(pair * nb + lvl[m]))
         else:
             keys.append(pair)
             lv_parts.append(lvl[m].astype(np.int64))
@@ -384,7 +385,7 @@ def _labels_at_thresholds(
             bh.append(np.maximum(bad, bbd))
         del ba, bb, lvl, m, pair, d
     if packed:
-        key = np.unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
+        key = unique(np.concatenate(keys)) if keys else np.empty(0, np.int64)
         pair, lvl = key // nb, key % nb
         del key
     else:

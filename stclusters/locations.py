@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from stclusters.arrays import union, unique
 from stclusters.io import iter_parquet, parquet_rows, read_parquet
 from stclusters.progress import Progress
 
@@ -167,7 +168,7 @@ class _SeenDocs:
 
     def add(self, block: pd.DataFrame) -> bool:
         """Add the block's documents; False when one of them was seen before."""
-        h = np.unique(pd.util.hash_pandas_object(block[["source", "doc_id"]], index=False)
+        h = unique(pd.util.hash_pandas_object(block[["source", "doc_id"]], index=False)
                       .to_numpy(np.uint64))
         for run in self.runs:
             pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
@@ -176,7 +177,7 @@ class _SeenDocs:
         self.runs.append(h)
         while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
             last = self.runs.pop()
-            self.runs[-1] = np.union1d(self.runs[-1], last)
+            self.runs[-1] = union(self.runs[-1], last)
         return True
 
 
@@ -368,7 +369,7 @@ class LocationSums:
         self._new_locations(kept, g, n0)
         doc = pd.factorize(kept["doc_id"], use_na_sentinel=True)[0]
         span = int(doc.max(initial=0)) + 1
-        pairs = np.unique(g[doc >= 0] * span + doc[doc >= 0])
+        pairs = unique(g[doc >= 0] * span + doc[doc >= 0])
         self.n_docs[: self.locs.n] += np.bincount(pairs // span, minlength=self.locs.n)
         self.places.add(g << _SUB_BITS | self.place.encode(kept), w)
         has_org = kept["organization"].notna().to_numpy()

@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from stclusters.arrays import unique
 from stclusters.cluster import _radius
 from stclusters.geo import to_xyz
 from stclusters.io import require_columns
@@ -65,11 +66,11 @@ def _cross_source_links(
                 if len(found):
                     na = node[block[found["i"]]]
                     nb = node[groups[t][found["j"]]]
-                    keys.append(np.unique(na * base + nb))
+                    keys.append(unique(na * base + nb))
                 del found
     if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    key = np.unique(np.concatenate(keys))
+    key = unique(np.concatenate(keys))
     return key // base, key % base
 
 

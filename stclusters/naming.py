@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from stclusters.admin1 import CA_PROVINCES
+from stclusters.arrays import unique
 from stclusters.cluster import _radius
 from stclusters.geo import to_xyz
 from stclusters.io import require_columns
@@ -152,7 +153,7 @@ def absorb_map(
     out["credit"] = out["geonameid"]
     if absorb_km <= 0 or len(cp) == 0:
         return out
-    gids = np.unique(cp["geonameid"].to_numpy())
+    gids = unique(cp["geonameid"].to_numpy())
     cand = _absorb_candidates(gids, places, absorb_km, absorb_ratio)
     if cand.empty:
         return out

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from stclusters.arrays import unique
+
 METRICS = {
     "n_clusters": "Clusters found",
     "top_share": "Share of world output in the top {top_n} (%)",
@@ -44,7 +46,7 @@ def cluster_ranks(labels: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
     if not pos.any():
         return pd.DataFrame({"weight": pd.Series(dtype=float), "rank": pd.Series(dtype="int64")})
     w = np.bincount(labels[pos], weights=np.asarray(weight, float)[pos])
-    present = np.unique(labels[pos])
+    present = unique(labels[pos])
     t = pd.DataFrame({"label": present, "weight": w[present]})
     t = t.sort_values(["weight", "label"], ascending=[False, True], kind="stable")
     t["rank"] = np.arange(1, len(t) + 1, dtype=np.int64)

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from stclusters.arrays import unique
 from stclusters.extract.contract import (
     CANONICAL,
     MAX_WEIGHT,
@@ -209,7 +210,7 @@ def _distinct(rows: np.ndarray) -> int:
     step = np.diff(rows)
     if (step >= 0).all():
         return int(np.count_nonzero(step)) + 1
-    return len(np.unique(rows))
+    return len(unique(rows))
 
 
 class _IpcWriter:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from stclusters.admin1 import region_admin1
+from stclusters.arrays import unique
 from stclusters.countries import country_key, to_iso2
 from stclusters.text import full_key, normalize_place
 
@@ -175,7 +176,7 @@ def key_table(records: pd.DataFrame) -> tuple[Rows, pd.DataFrame]:
     coder = Coder()
     rows = coder.rows(records)
     packed = coder.pack(rows)
-    uniq = np.unique(packed[packed >= 0])
+    uniq = unique(packed[packed >= 0])
     rows.row_key = np.where(packed >= 0, np.searchsorted(uniq, packed), -1)
     return rows, coder.key_table(uniq)
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stclusters.arrays import unique
 from stclusters.geo import haversine_km
 from stclusters.geocode.given import nearest_given, place_given, wrong_country
 from stclusters.geocode.institution import Registry, rows_by_affiliation, rows_by_id
@@ -124,8 +125,8 @@ class Geocoder:
         self._packed.append(np.sort(pd.unique(packed[packed >= 0])))
         self._needed.append(np.sort(pd.unique(packed[(packed >= 0) & ~rows.given & (by_id < 0)])))
         if len(self._packed) >= 64:  # keep the lists short
-            self._packed = [np.unique(np.concatenate(self._packed))]
-            self._needed = [np.unique(np.concatenate(self._needed))]
+            self._packed = [unique(np.concatenate(self._packed))]
+            self._needed = [unique(np.concatenate(self._needed))]
 
     def match(self) -> None:
         """Match the keys collected: exact, fuzzy and fallbacks (module doc).
@@ -135,10 +136,10 @@ class Geocoder:
         rows are placed as when only the keys they use are matched.
         """
         empty = np.zeros(0, dtype=np.int64)
-        self.packed = np.unique(np.concatenate([empty, *self._packed]))
+        self.packed = unique(np.concatenate([empty, *self._packed]))
         keys = self.coder.key_table(self.packed)
         needed = np.zeros(len(keys), dtype=bool)
-        needed[np.searchsorted(self.packed, np.unique(np.concatenate([empty, *self._needed])))
+        needed[np.searchsorted(self.packed, unique(np.concatenate([empty, *self._needed])))
                ] = True
         self._packed, self._needed = [], []
         self.exact = match_exact(keys, self.names, self.pl)

@@ -152,7 +152,7 @@ def geocode_file(
     n_chunks = -(-total // max(int(chunk_rows), 1)) if ordered else 1
     shared("geocoder", geocoder)
     placed_chunks = ordered_map(_place_chunk, _tables(records, chunk_rows, ordered, total),
-                                min(workers, n_chunks), in_flight=workers + 1)
+                                min(workers, n_chunks), in_flight=workers)
     with _Writer(placed, schema) as wp, _Writer(unmatched, schema) as wu:
         for p, u, counts in placed_chunks:
             wp.write(p)

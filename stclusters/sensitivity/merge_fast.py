@@ -36,6 +36,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from stclusters.arrays import unique
 from stclusters.cluster import _radius
 
 _DENSE_DEDUPE = 50_000_000  # node pairs up to which links are deduplicated on a bitmap
@@ -87,7 +88,7 @@ def _cross_source_pairs(
     li, lj = i[cross], j[cross]
     pair_src = src[li].astype(np.int64) * 128 + src[lj]
     links = {}
-    for key in np.unique(pair_src):
+    for key in unique(pair_src):
         m = pair_src == key
         links[(int(key) // 128, int(key) % 128)] = (li[m], lj[m])
     return links
