@@ -1,7 +1,8 @@
 # Resource requests of every rule: memory (MB) and runtime (minutes) from the size of the
 # rule's inputs, sized from the peaks measured at the demo scale (303k rows), at 10x and on
 # the tiny scenario (docs/cluster.md has the table; benchmarks/check_requests.py compares
-# every request with the benchmark files). All rules are single-threaded (threads = 1).
+# every request with the benchmark files). All rules are single-threaded (threads = 1) but
+# demo_world and geocode with more than one chunk (stream_threads: stream.workers).
 #
 # Used as  resources: mem_mb=mem_mb_for("extract"), runtime=runtime_for("extract")
 # Plain Python (no Snakemake directives), so benchmarks/check_requests.py can read it too.
@@ -32,8 +33,10 @@ MIN_MINUTES = 10
 RESOURCES = {
     # about 0.8 GB of world tables + one block of 303k rows + one chunk: 0.80 GB at scale 1,
     # 1.33 GB at scale 30, 1.34 GB at scale 166 (50 M rows); about 2 s CPU per scale unit
+    # (stream.workers > 1: each worker process holds the world tables and one block: 2.41
+    # GB with 2 workers at scale 30)
     "demo_world": {"mem": 800, "per_chunk_mrow": 600, "rows_per_scale": 303_500,
-                   "minutes": 10, "minutes_per_scale": 0.2},
+                   "minutes": 10, "minutes_per_scale": 0.2, "per_thread": 1200},
     "gazetteer": {"mem": 620},
     # a chunk of rows (validated, then weighted and written) or a bucket of document keys
     # (sized to stream.memory_mb): 1.12 GB at 3 M rows, 1.1-1.5 GB at 9 M, 1.75 GB at 50 M
@@ -47,8 +50,10 @@ RESOURCES = {
     # the gazetteer + one chunk (0.75 KB a row) + 3.9 KB per unique address key (256k keys
     # at 9.1 M rows: 2.01 GiB; keys grow far slower than rows, so per_mb overestimates
     # them at 50 M rows); records hold about 53,000 rows per MB
+    # (stream.workers > 1: fuzzy queries scored by worker processes holding the names of
+    # the gazetteer and a batch of queries)
     "geocode": {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
-                "of": "extract/records", "minutes_per_mb": 0.2},
+                "of": "extract/records", "minutes_per_mb": 0.2, "per_thread": 400},
     # row counts per chunk: 0.88 GiB at 9.1 M rows; geocoded records about 35,000 rows/MB
     "geocode_qa": {"mem": 350, "per_chunk_mrow": 500, "rows_per_mb": 35_000},
     "population_raster": {"mem": 390, "per_mb": 12},

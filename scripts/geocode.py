@@ -1,4 +1,8 @@
-"""Snakemake adapter: geocode canonical records against the gazetteer, in chunks."""
+"""Snakemake adapter: geocode canonical records against the gazetteer, in chunks.
+
+The rule's threads (stream.workers when there is more than one chunk) score the fuzzy
+queries; the chunks are placed in this process: a forked placing worker holds a chunk and
+its share of the geocoder (about 2 GB more per worker at 9 M rows, docs/benchmarks.md)."""
 
 import _bootstrap  # noqa: F401  (makes the stclusters package importable)
 
@@ -25,7 +29,7 @@ with logged_step(snakemake.log[0], "geocode") as log:
                         workers=snakemake.threads)
     acc = geocode_file(snakemake.input.records, snakemake.output.placed,
                        snakemake.output.unmatched, geocoder,
-                       chunk_rows=snakemake.params.chunk_rows, workers=snakemake.threads)
+                       chunk_rows=snakemake.params.chunk_rows)
     write_csv(acc, snakemake.output.accounting)
     log.info("placed %d, unmatched %d\n%s", int(acc["placed"].sum()),
              int(acc["unmatched"].sum()), acc.to_string())
