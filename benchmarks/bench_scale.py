@@ -14,7 +14,9 @@ name others after ``--targets``. Snakemake runs with ``--benchmark-extended`` so
 total wall time of the run is kept in ``RUN_DIR/bench_scale.json`` for later ``--no-run``
 reads. Use an empty RUN_DIR to measure every job (jobs Snakemake finds up to date keep
 their earlier files). The table (one row per job, stages in workflow order) is ready to paste into
-docs/benchmarks.md; peaks are Snakemake's ``max_rss`` (MiB, shown as MB or GB = 1024 MB).
+docs/benchmarks.md; peaks are Snakemake's ``max_rss`` and ``max_pss`` (MiB, shown as MB or
+GB = 1024 MB), each summed over the job's processes: a job with forked workers counts the
+pages they share with their parent once in PSS and once per process in RSS.
 """
 
 from __future__ import annotations
@@ -85,10 +87,10 @@ def table(jobs: list[dict]) -> list[str]:
         rule = job["rule"]
         return (ORDER.index(rule) if rule in ORDER else len(ORDER), rule, job_label(job))
 
-    lines = ["| rule | job | wall s | peak RSS |", "|---|---|---:|---:|"]
+    lines = ["| rule | job | wall s | peak RSS | peak PSS |", "|---|---|---:|---:|---:|"]
     for job in sorted(jobs, key=key):
         lines.append(f"| {job['rule']} | {job_label(job)} | {job['seconds']:.1f} | "
-                     f"{memory(job['peak_mb'])} |")
+                     f"{memory(job['peak_mb'])} | {memory(job['pss_mb'])} |")
     return lines
 
 

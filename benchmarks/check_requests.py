@@ -44,7 +44,8 @@ def load_resources(config: dict) -> dict:
 
 
 def read_benchmarks(bench_dir: Path) -> list[dict]:
-    """One record per extended benchmark file: rule, wildcards, inputs, peak RSS (MB)."""
+    """One record per extended benchmark file: rule, wildcards, inputs, peak RSS and PSS
+    (MB: the sums over the job's processes, as Snakemake records them)."""
     jobs = []
     for tsv in sorted(bench_dir.rglob("*.tsv")):
         rows = list(csv.DictReader(tsv.open(encoding="utf-8"), delimiter="\t"))
@@ -58,6 +59,9 @@ def read_benchmarks(bench_dir: Path) -> list[dict]:
             "wildcards": ast.literal_eval(rows[-1]["wildcards"]),
             "inputs": ast.literal_eval(rows[-1]["input_size_mb"]),
             "peak_mb": max(rss),
+            # proportional set size: pages a job's forked workers share counted once
+            "pss_mb": max((float(r["max_pss"]) for r in rows
+                           if r.get("max_pss") not in (None, "", "NA")), default=max(rss)),
             "seconds": max(float(r["s"]) for r in rows),
             "file": str(tsv.relative_to(bench_dir)),
         })

@@ -55,12 +55,32 @@ def test_every_rule_requests_its_own_memory_and_runtime(res):
     rules = _rules()
     assert set(rules) == set(res["RESOURCES"]), set(rules) ^ set(res["RESOURCES"])
     for name, block in rules.items():
-        # single-threaded, but for extract: OpenAlex parsing workers, asked for in memory too
-        threads = "threads: 1" if name != "extract" else "threads: 4 if any("
+        # single-threaded, but for extract (OpenAlex parsing workers) and the streamed rules
+        # with worker processes (stream.workers), asked for in memory too
+        threads = {"extract": "threads: 4 if any(",
+                   "demo_world": 'threads: stream_threads("demo_world")',
+                   "geocode": 'threads: stream_threads("geocode")'}.get(name, "threads: 1")
         assert threads in block, name
         assert f'mem_mb=mem_mb_for("{name}")' in block, name
         assert f'runtime=runtime_for("{name}")' in block, name
         assert "mem_mb_per_cpu" not in block and "benchmark:" in block, name
+
+
+def test_streamed_rules_ask_for_workers_only_with_more_than_one_chunk():
+    """demo_world: stream.workers threads above scale 1 (more than one block); geocode: when
+    its records hold more rows than a chunk (53,000 rows per MB); memory grows per worker."""
+    cfg = {"demo": {"scale": 1.0}, "stream": {"workers": 3, "chunk_rows": 1_000_000}}
+    one = check_requests.load_resources(cfg)
+    big = check_requests.load_resources({**cfg, "demo": {"scale": 30.0}})
+    assert one["stream_threads"]("demo_world")({}) == 1
+    assert big["stream_threads"]("demo_world")({}) == 3
+    small = check_requests.Inputs({"results/extract/records.parquet": 18.0})  # 954,000 rows
+    large = check_requests.Inputs({"results/extract/records.parquet": 19.0})  # 1,007,000
+    assert one["stream_threads"]("geocode")({}, small) == 1
+    assert one["stream_threads"]("geocode")({}, large) == 3
+    per = one["RESOURCES"]["geocode"]["per_thread"]
+    assert (one["memory_mb"]("geocode", {}, large, 1, 3)
+            - one["memory_mb"]("geocode", {}, large, 1, 1)) == pytest.approx(2 * per, abs=50)
 
 
 def test_memory_follows_the_input_and_grows_with_each_attempt(res):

@@ -251,14 +251,15 @@ def test_scale_scenario_config():
             in text)
 
 
-def _bench(tmp_path: Path, rule: str, wildcards: dict, s: float, rss: float) -> None:
+def _bench(tmp_path: Path, rule: str, wildcards: dict, s: float, rss: float,
+           pss: float | str) -> None:
     """An extended Snakemake benchmark file (the columns bench_scale reads)."""
     name = "_".join([rule, *map(str, wildcards.values())])
     path = tmp_path / "results" / "benchmarks" / f"{name}.tsv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        "s\th:m:s\tmax_rss\tmax_vms\trule_name\twildcards\tinput_size_mb\n"
-        f"{s}\t0:00:00\t{rss}\t1\t{rule}\t{wildcards!r}\t{{}}\n", encoding="utf-8")
+        "s\th:m:s\tmax_rss\tmax_vms\tmax_pss\trule_name\twildcards\tinput_size_mb\n"
+        f"{s}\t0:00:00\t{rss}\t1\t{pss}\t{rule}\t{wildcards!r}\t{{}}\n", encoding="utf-8")
 
 
 def test_bench_scale_table(tmp_path, capsys):
@@ -267,21 +268,22 @@ def test_bench_scale_table(tmp_path, capsys):
         import bench_scale
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
-    _bench(tmp_path, "rank", {"variant": "gii2024"}, 5.25, 410.0)
-    _bench(tmp_path, "demo_world", {}, 181.0, 1536.0)
-    _bench(tmp_path, "cluster_source", {"variant": "gii2024", "source": "pct"}, 2.0, 300.0)
+    _bench(tmp_path, "rank", {"variant": "gii2024"}, 5.25, 410.0, 380.0)
+    _bench(tmp_path, "demo_world", {}, 181.0, 2560.0, 1940.0)  # forked workers
+    _bench(tmp_path, "cluster_source", {"variant": "gii2024", "source": "pct"}, 2.0, 300.0,
+           "NA")
     (tmp_path / "bench_scale.json").write_text(
         '{"command": "snakemake --cores 2 x", "returncode": 0, "wall_s": 600.4, '
         '"cores": 2, "date": "2026-12-01 05:00"}', encoding="utf-8")
     assert bench_scale.main([str(tmp_path), "--no-run"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:5] == [
-        "| rule | job | wall s | peak RSS |",
-        "|---|---|---:|---:|",
-        "| demo_world |  | 181.0 | 1.50 GB |",
-        "| cluster_source | gii2024, pct | 2.0 | 300 MB |",
-        "| rank | gii2024 | 5.2 | 410 MB |",
+        "| rule | job | wall s | peak RSS | peak PSS |",
+        "|---|---|---:|---:|---:|",
+        "| demo_world |  | 181.0 | 2.50 GB | 1.89 GB |",
+        "| cluster_source | gii2024, pct | 2.0 | 300 MB | 300 MB |",
+        "| rank | gii2024 | 5.2 | 410 MB | 380 MB |",
     ]
     assert out[6].startswith("Total wall time 600.4 s (10 min 0 s) on --cores 2")
     assert out[7].startswith("3 jobs; sum of job wall times 188.2 s (3 min 8 s); "
-                             "largest peak 1.50 GB (demo_world).")
+                             "largest peak 2.50 GB (demo_world).")
