@@ -26,7 +26,8 @@ CONF="$DIR/slurm.conf"
 ETC_CONF=/etc/slurm/slurm.conf
 CTLD_PORT="${STCLUSTERS_SLURMCTLD_PORT:-6817}"
 SLURMD_PORT="${STCLUSTERS_SLURMD_PORT:-6818}"
-PACKAGES=(slurm-wlm munge)
+# the daemons and the client commands only (slurm-wlm would add some 30 plugin packages)
+PACKAGES=(slurmctld slurmd slurm-client munge)
 
 say() { echo "slurm-local: $*"; }
 die() { echo "slurm-local: $*" >&2; exit 1; }
@@ -47,9 +48,14 @@ install_missing() {
         || die "cannot run: ${missing[*]} missing and no apt-get to install them (needs Debian/Ubuntu, or SLURM and munge installed)"
     say "installing ${PACKAGES[*]} (missing: ${missing[*]})"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >"$DIR/apt.log" 2>&1 || { tail -5 "$DIR/apt.log" >&2; die "apt-get update failed (log: $DIR/apt.log)"; }
-    apt-get install -y -qq "${PACKAGES[@]}" >>"$DIR/apt.log" 2>&1 \
-        || { tail -5 "$DIR/apt.log" >&2; die "apt-get install ${PACKAGES[*]} failed (log: $DIR/apt.log)"; }
+    local apt_install=(apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}")
+    # the package lists are read again only when the ones here cannot install them
+    # (none yet, as on a fresh image, or stale)
+    if ! "${apt_install[@]}" >"$DIR/apt.log" 2>&1; then
+        apt-get update -qq >>"$DIR/apt.log" 2>&1 || { tail -5 "$DIR/apt.log" >&2; die "apt-get update failed (log: $DIR/apt.log)"; }
+        "${apt_install[@]}" >>"$DIR/apt.log" 2>&1 \
+            || { tail -5 "$DIR/apt.log" >&2; die "apt-get install ${PACKAGES[*]} failed (log: $DIR/apt.log)"; }
+    fi
 }
 
 munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
@@ -148,9 +154,9 @@ start() {
     export SLURM_CONF="$CONF"
     slurmctld -f "$CONF" || die "slurmctld failed to start; see $DIR/log/slurmctld.log"
     slurmd -f "$CONF" || die "slurmd failed to start; see $DIR/log/slurmd.log"
-    for _ in $(seq 60); do
+    for _ in $(seq 150); do
         cluster_ready && break
-        sleep 0.5
+        sleep 0.2
     done
     if ! cluster_ready; then
         # a node left down or drained by an earlier run: take it back
@@ -163,12 +169,19 @@ start() {
 }
 
 stop_daemons() {
+    # all three are told to stop at once (each takes about 2 s to go), then waited for
     local quiet="${1:-}" name pid
+    local -A pids=()
     for name in slurmd slurmctld munged; do
         if alive "$DIR/$name.pid"; then
-            pid="$(cat "$DIR/$name.pid")"
-            kill "$pid" 2>/dev/null || true
-            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+            pids[$name]="$(cat "$DIR/$name.pid")"
+            kill "${pids[$name]}" 2>/dev/null || true
+        fi
+    done
+    for name in slurmd slurmctld munged; do
+        pid="${pids[$name]:-}"
+        if [ -n "$pid" ]; then
+            for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
             kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
             [ -n "$quiet" ] || say "stopped $name ($pid)"
         fi
