@@ -13,7 +13,9 @@
 # spool, daemon logs, job-completion log) lives in $STCLUSTERS_SLURM_DIR
 # (default /tmp/stclusters-slurm), linked from /etc/slurm/slurm.conf while the cluster
 # runs (refused where that file is a real cluster's). The generated slurm.conf: one node (this host at
-# 127.0.0.1) with the machine's cores and memory, memory a consumable resource
+# 127.0.0.1) with the machine's memory and twice its cores (STCLUSTERS_SLURM_CPUS sets
+# them: a group job asking for 2 cores must not hold a 2-core machine's whole node while
+# its members mostly start Snakemake and wait), memory a consumable resource
 # (select/cons_tres, CR_Core_Memory), no cgroups (proctrack/linuxproc, task/none),
 # no accounting database (accounting_storage/none: sacct has nothing to say, status
 # queries go through squeue), completed jobs logged by jobcomp/filetxt.
@@ -87,6 +89,7 @@ write_conf() {
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         print v["CPUs"], v["RealMemory"] }')
     [ -n "${cpus:-}" ] || cpus="$(nproc)"
+    cpus="${STCLUSTERS_SLURM_CPUS:-$((2 * cpus))}"
     [ -n "${mem:-}" ] || mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 ))
     mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log"
     link_etc_conf
@@ -119,6 +122,8 @@ JobCompLoc=$DIR/log/jobcomp.txt
 # finished jobs stay visible to squeue for an hour (the status queries and the checks rely on it)
 MinJobAge=3600
 ReturnToService=2
+# the node line's CPUs are taken as written (more than the hardware's)
+SlurmdParameters=config_overrides
 SlurmdTimeout=60
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
