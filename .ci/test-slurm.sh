@@ -87,9 +87,10 @@ cores=$(nproc); [ "$cores" -gt 2 ] && cores=2
 SMK=("$PYTHON" -m snakemake --snakefile "$REPO/Snakefile")
 
 say "local run of ${#TARGETS[@]} targets, in the background (log: $WORK/local.log)"
+# at a lower CPU priority: the SLURM run is the longer of the two, its jobs come first
 (
     t0=$(date +%s)
-    "${SMK[@]}" --directory "$WORK/local" --cores "$cores" --benchmark-extended "${TARGETS[@]}" \
+    nice -n 10 "${SMK[@]}" --directory "$WORK/local" --cores "$cores" --benchmark-extended "${TARGETS[@]}" \
         >"$WORK/local.log" 2>&1 &
     echo $! >"$WORK/local.pid"
     rc=0
