@@ -3,9 +3,13 @@
 WORK/local and WORK/slurm are the working directories, WORK/local.log and WORK/slurm.log
 the Snakemake logs. Checks that every job went through sbatch (SLURM job ids in the log,
 each one seen finished by squeue and by sacct), that the grouped rules went as few
-submissions (one per group, not one per job), and that the rankings and sweep summaries
-are byte-identical to the local run. Prints the SLURM job ids, the numbers of jobs and
-submissions and both wall times; writes WORK/summary.json; exits 1 on any failed check.
+submissions (one per group, not one per job), that the rankings and sweep summaries
+are byte-identical to the local run, and that no job's sampled memory (WORK/job_rss.json,
+.ci/slurm_job_rss.py) went above its request: a single job's against the job's --mem, and
+each member rule of a group job (its script with the job's Snakemake processes, what a
+single job of it would hold) against that rule's own request. Prints the SLURM job ids,
+the numbers of jobs and submissions and both wall times; writes WORK/summary.json; exits 1
+on any failed check.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+# a group member as the Snakemake inside a group job runs it, with its own request
+MEMBER = re.compile(r"^localrule (\w+):\n(?:    .*\n)*?    resources: .*?\bmem_mb=(\d+)", re.M)
 SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
 STEPS = re.compile(r"(\d+) of (\d+) steps \(100%\) done")
 # what must be byte-identical between the local and the SLURM run
@@ -36,6 +42,36 @@ def submissions(log: str) -> list[dict[str, str]]:
         kind = next((p for p in Path(path).parts if p.startswith(("rule_", "group_"))), "?")
         subs.append({"slurm_jobid": slurm_id, "runs": kind, "log": path})
     return subs
+
+
+def member_requests(log_path: Path) -> dict[str, float]:
+    """rule -> the smallest memory request (MB) of its jobs that ran in a group job.
+
+    Read from the group job's SLURM log (kept: the test runs with
+    --slurm-keep-successful-logs), where the Snakemake inside the job prints every member
+    it runs with the resources it has for it once its inputs exist.
+    """
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    requests: dict[str, float] = {}
+    for rule, mb in MEMBER.findall(text):
+        requests[rule] = min(requests.get(rule, float("inf")), float(mb))
+    return requests
+
+
+def script_rules(rules_dir: Path) -> dict[str, list[str]]:
+    """Script name (scripts/<name>.py) -> the rules that run it, from the rule files."""
+    found: dict[str, list[str]] = {}
+    for smk in sorted(rules_dir.glob("*.smk")):
+        text = smk.read_text(encoding="utf-8")
+        for block in re.split(r"^(?=(?:rule|checkpoint) )", text, flags=re.M):
+            rule = re.match(r"(?:rule|checkpoint) (\w+):", block)
+            script = re.search(r"^\s+script:\s*\n?\s*[\"']([^\"']+)\.py[\"']", block, re.M)
+            if rule and script:
+                found.setdefault(Path(script.group(1)).name, []).append(rule.group(1))
+    return found
 
 
 def steps_done(log: str) -> int:
@@ -94,6 +130,8 @@ def main() -> int:
     ap.add_argument("--local-seconds", type=int, required=True)
     ap.add_argument("--slurm-seconds", type=int, required=True)
     ap.add_argument("--cores", type=int, required=True)
+    ap.add_argument("--rules", type=Path, default=Path(__file__).resolve().parent.parent / "rules",
+                    help="the workflow's rule files (which rule runs which script)")
     args = ap.parse_args()
     log = (args.work / "slurm.log").read_text(encoding="utf-8", errors="replace")
     local_log = (args.work / "local.log").read_text(encoding="utf-8", errors="replace")
@@ -109,6 +147,21 @@ def main() -> int:
                if i in rss and not next(s for s in subs if s["slurm_jobid"] == i)["runs"]
                .startswith("group_")]
     over = [i for i in ids if i in rss and rss[i]["peak_mb"] > requested.get(i, 0)]
+    # every member rule of a group job against its own request: its script's processes
+    # and the job's wrappers, what a single job of it would hold
+    runs_script = script_rules(args.rules)
+    members = []
+    for s in subs:
+        if not s["runs"].startswith("group_") or s["slurm_jobid"] not in rss:
+            continue
+        own = member_requests(Path(s["log"]))
+        for name, peak in sorted(rss[s["slurm_jobid"]].get("scripts", {}).items()):
+            rules = [r for r in runs_script.get(name, [name]) if r in own]
+            members.append({"slurm_jobid": s["slurm_jobid"], "rule": "/".join(rules) or name,
+                            "peak_mb": peak,
+                            "request_mb": min((own[r] for r in rules), default=None)})
+    members_over = [m for m in members
+                    if m["request_mb"] is None or m["peak_mb"] > m["request_mb"]]
     same, differ = compare(args.work)
     groups = sorted({s["runs"] for s in subs if s["runs"].startswith("group_")})
     grouped_once = all(sum(s["runs"] == g for s in subs) == 1 for g in groups)
@@ -119,27 +172,35 @@ def main() -> int:
         peak = rss.get(i, {}).get("peak_mb")
         print(f"  {i:>6}  {s['runs']:<32} {squeue.get(i, '-'):<10} {sacct.get(i, '-'):<10}"
               f" {peak if peak is not None else '-':>7} / {requested.get(i, 0):.0f} MB")
+    if members:
+        print("test-slurm: group members (each rule's script with the job's wrappers; "
+              "memory peak / the rule's own request):")
+    for m in members:
+        req = f"{m['request_mb']:.0f}" if m["request_mb"] is not None else "-"
+        print(f"  {m['slurm_jobid']:>6}  {m['rule']:<32} {m['peak_mb']:>7} / {req} MB")
     checks = {
         "jobs went through sbatch (SLURM job ids in the log)": bool(ids),
         "squeue saw every job finish (COMPLETED)": bool(ids)
         and all(squeue.get(i) == "COMPLETED" for i in ids),
         f"{sacct_how} saw every job finish": bool(ids)
         and all(sacct.get(i) == "COMPLETED" for i in ids),
-        "grouped rules (figures, tables, sweep) went as one submission per group": bool(groups)
-        and grouped_once,
+        "grouped rules went as one submission per group "
+        f"({', '.join(g.split('_')[1] for g in groups)})": bool(groups) and grouped_once,
         f"rankings and sweep summaries byte-identical to the local run ({len(same)} files)":
         bool(same) and not differ,
         f"same number of jobs as locally ({jobs_local})": jobs_local > 0
         and jobs_slurm == jobs_local,
         f"no job's sampled memory peak above its request ({len(rss)} sampled)": bool(rss)
         and not over,
+        f"no group member's sampled memory peak above its rule's own request ({len(members)}"
+        " rules in group jobs)": bool(members) and not members_over,
     }
     summary = {
         "jobs": jobs_slurm, "submissions": len(subs), "groups": groups,
         "slurm_jobids": ids, "local_seconds": args.local_seconds,
         "slurm_seconds": args.slurm_seconds, "cores": args.cores,
         "identical": same, "differ": differ, "checks": checks,
-        "job_rss_mb": rss, "requested_mb": requested,
+        "job_rss_mb": rss, "requested_mb": requested, "group_members": members,
         "wrapper_mb_max": max(wrapper, default=None),
     }
     (args.work / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -13,7 +13,9 @@
 # spool, daemon logs, job-completion log) lives in $STCLUSTERS_SLURM_DIR
 # (default /tmp/stclusters-slurm), linked from /etc/slurm/slurm.conf while the cluster
 # runs (refused where that file is a real cluster's). The generated slurm.conf: one node (this host at
-# 127.0.0.1) with the machine's cores and memory, memory a consumable resource
+# 127.0.0.1) with the machine's memory and twice its cores (STCLUSTERS_SLURM_CPUS sets
+# them: a group job asking for 2 cores must not hold a 2-core machine's whole node while
+# its members mostly start Snakemake and wait), memory a consumable resource
 # (select/cons_tres, CR_Core_Memory), no cgroups (proctrack/linuxproc, task/none),
 # no accounting database (accounting_storage/none: sacct has nothing to say, status
 # queries go through squeue), completed jobs logged by jobcomp/filetxt.
@@ -26,7 +28,8 @@ CONF="$DIR/slurm.conf"
 ETC_CONF=/etc/slurm/slurm.conf
 CTLD_PORT="${STCLUSTERS_SLURMCTLD_PORT:-6817}"
 SLURMD_PORT="${STCLUSTERS_SLURMD_PORT:-6818}"
-PACKAGES=(slurm-wlm munge)
+# the daemons and the client commands only (slurm-wlm would add some 30 plugin packages)
+PACKAGES=(slurmctld slurmd slurm-client munge)
 
 say() { echo "slurm-local: $*"; }
 die() { echo "slurm-local: $*" >&2; exit 1; }
@@ -47,9 +50,14 @@ install_missing() {
         || die "cannot run: ${missing[*]} missing and no apt-get to install them (needs Debian/Ubuntu, or SLURM and munge installed)"
     say "installing ${PACKAGES[*]} (missing: ${missing[*]})"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >"$DIR/apt.log" 2>&1 || { tail -5 "$DIR/apt.log" >&2; die "apt-get update failed (log: $DIR/apt.log)"; }
-    apt-get install -y -qq "${PACKAGES[@]}" >>"$DIR/apt.log" 2>&1 \
-        || { tail -5 "$DIR/apt.log" >&2; die "apt-get install ${PACKAGES[*]} failed (log: $DIR/apt.log)"; }
+    local apt_install=(apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}")
+    # the package lists are read again only when the ones here cannot install them
+    # (none yet, as on a fresh image, or stale)
+    if ! "${apt_install[@]}" >"$DIR/apt.log" 2>&1; then
+        apt-get update -qq >>"$DIR/apt.log" 2>&1 || { tail -5 "$DIR/apt.log" >&2; die "apt-get update failed (log: $DIR/apt.log)"; }
+        "${apt_install[@]}" >>"$DIR/apt.log" 2>&1 \
+            || { tail -5 "$DIR/apt.log" >&2; die "apt-get install ${PACKAGES[*]} failed (log: $DIR/apt.log)"; }
+    fi
 }
 
 munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
@@ -81,6 +89,7 @@ write_conf() {
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         print v["CPUs"], v["RealMemory"] }')
     [ -n "${cpus:-}" ] || cpus="$(nproc)"
+    cpus="${STCLUSTERS_SLURM_CPUS:-$((2 * cpus))}"
     [ -n "${mem:-}" ] || mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 ))
     mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log"
     link_etc_conf
@@ -113,6 +122,8 @@ JobCompLoc=$DIR/log/jobcomp.txt
 # finished jobs stay visible to squeue for an hour (the status queries and the checks rely on it)
 MinJobAge=3600
 ReturnToService=2
+# the node line's CPUs are taken as written (more than the hardware's)
+SlurmdParameters=config_overrides
 SlurmdTimeout=60
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
@@ -148,9 +159,9 @@ start() {
     export SLURM_CONF="$CONF"
     slurmctld -f "$CONF" || die "slurmctld failed to start; see $DIR/log/slurmctld.log"
     slurmd -f "$CONF" || die "slurmd failed to start; see $DIR/log/slurmd.log"
-    for _ in $(seq 60); do
+    for _ in $(seq 150); do
         cluster_ready && break
-        sleep 0.5
+        sleep 0.2
     done
     if ! cluster_ready; then
         # a node left down or drained by an earlier run: take it back
@@ -163,12 +174,19 @@ start() {
 }
 
 stop_daemons() {
+    # all three are told to stop at once (each takes about 2 s to go), then waited for
     local quiet="${1:-}" name pid
+    local -A pids=()
     for name in slurmd slurmctld munged; do
         if alive "$DIR/$name.pid"; then
-            pid="$(cat "$DIR/$name.pid")"
-            kill "$pid" 2>/dev/null || true
-            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+            pids[$name]="$(cat "$DIR/$name.pid")"
+            kill "${pids[$name]}" 2>/dev/null || true
+        fi
+    done
+    for name in slurmd slurmctld munged; do
+        pid="${pids[$name]:-}"
+        if [ -n "$pid" ]; then
+            for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
             kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
             [ -n "$quiet" ] || say "stopped $name ($pid)"
         fi
