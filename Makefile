@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 8
 PYTEST_ARGS ?=
-# test files run in parallel (pytest-xdist), the workflow runs first (tests/conftest.py)
+# test files run in parallel (pytest-xdist), the longest first (tests/conftest.py; xdist's
+# own reorder by number of tests is off)
 PYTEST_WORKERS ?= 3
 STAMP  := $(VENV)/.installed
 
@@ -32,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake -n --quiet rules --cores $(CORES)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## the tiny scenario through a real single-node SLURM started here (root, Debian; docs/cluster.md);
 ## the `slurm` extra's executor plugin is pip-installed into .venv when missing, beside the

@@ -1,11 +1,12 @@
 """A run killed outright (SIGKILL to Snakemake and its jobs) resumes with the usual
 command and ends with the same bytes as a run never interrupted (issue 10, item 5).
 
-The tiny scenario (config/test/tiny.yaml) with the sweep and the sensitivity stage off and
-a coarse population grid, to the rankings of two variants: the run is killed while the
-geocode job is running, then rerun as ``make run`` does it (``python -m
+The tiny scenario (config/test/tiny.yaml), to the rankings of two variants: the run is
+killed while the geocode job is running, then rerun as ``make run`` does it (``python -m
 stclusters.runlock``, then plain ``snakemake``; the workflow profile supplies
-``rerun-incomplete``), and every output is compared with an uninterrupted run.
+``rerun-incomplete``), and every output is compared with the same file of an
+uninterrupted run: the session's whole-DAG run of the same config (tests/_tiny.py, the one
+tests/test_workflow.py reads).
 """
 
 from __future__ import annotations
@@ -19,19 +20,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
+from _tiny import TINY_FILE, tiny_run
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = yaml.safe_load((REPO / "config" / "test" / "tiny.yaml").read_text(encoding="utf-8"))
-CONFIG = {
-    **TINY,
-    "sweep": {**TINY["sweep"], "enabled": False},
-    "sensitivity": {**TINY["sensitivity"], "enabled": False},
-    "intensity": {"res_deg": 0.1},
-}
 TARGETS = ["results/ranking/gii2024/clusters.csv", "results/ranking/gii2025/clusters.csv"]
 
-# three runs of the tiny scenario to its rankings: minutes
+# two runs of the tiny scenario to its rankings (and the session's whole run): minutes
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups"),
@@ -49,7 +43,7 @@ def command(workdir: Path) -> tuple[list[str], dict]:
 def workdir_with_config(root: Path, name: str) -> Path:
     wd = root / name
     wd.mkdir()
-    (wd / "config.yaml").write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
+    (wd / "config.yaml").write_text(TINY_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     return wd
 
 
@@ -88,7 +82,7 @@ def digests(workdir: Path) -> dict[str, str]:
     }
 
 
-def test_killed_run_resumes_to_identical_outputs(tmp_path):
+def test_killed_run_resumes_to_identical_outputs(tmp_path, tmp_path_factory):
     killed = workdir_with_config(tmp_path, "killed")
     kill_during_geocode(killed)
     # the kill hit a running job: its outputs are missing and marked incomplete
@@ -110,9 +104,9 @@ def test_killed_run_resumes_to_identical_outputs(tmp_path):
     assert "IncompleteFilesException" not in proc.stdout + proc.stderr
     assert not list((killed / "results").rglob(".*.tmp-*"))  # no temporary left behind
 
-    clean = workdir_with_config(tmp_path, "clean")
-    proc = snakemake(clean)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    resumed, reference = digests(killed), digests(clean)
-    assert set(TARGET.removeprefix("results/") for TARGET in TARGETS) <= set(reference)
-    assert resumed == reference
+    # the uninterrupted run: the session's run of the whole DAG on the same config; the
+    # resumed run made the files the rankings need, each the same bytes as there
+    resumed, reference = digests(killed), digests(tiny_run(tmp_path_factory))
+    assert set(TARGET.removeprefix("results/") for TARGET in TARGETS) <= set(resumed)
+    assert set(resumed) <= set(reference), sorted(set(resumed) - set(reference))
+    assert resumed == {path: reference[path] for path in resumed}

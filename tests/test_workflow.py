@@ -1,50 +1,33 @@
 """Integration: the whole Snakemake DAG on a tiny demo world, in a temporary directory.
 
-Runs once per test session (module fixture) and asserts real properties of what the
-workflow wrote: conservation of records and weights, shares, planted regions found and
-named, rejects with reasons, caching.
+Runs once per test session (tests/_tiny.py, shared with tests/test_resume.py) and asserts
+real properties of what the workflow wrote: conservation of records and weights, shares,
+planted regions found and named, rejects with reasons, caching.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from _tiny import TINY_FILE, snakemake, tiny_run
 
-REPO = Path(__file__).resolve().parents[1]
-# 10% of the demo world, with a third variant no code knows: the scenario file CI and
-# `make test-slurm` use too
-TINY_FILE = REPO / "config" / "test" / "tiny.yaml"
 TINY = yaml.safe_load(TINY_FILE.read_text(encoding="utf-8"))
 
 # the whole DAG: minutes; skip locally with `pytest -m "not slow"`
 pytestmark = pytest.mark.slow
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-           "--directory", str(workdir), "--cores", "2", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=2700)
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("wf")
-    (workdir / "config.yaml").write_text(TINY_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    proc = snakemake(workdir)
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    return workdir
+    # the session's one run of the tiny scenario (tests/_tiny.py; test_resume.py compares
+    # a killed and resumed run with it)
+    return tiny_run(tmp_path_factory)
 
 
 def read(run, rel):
@@ -199,8 +182,9 @@ def test_briefs_explorer_and_their_links_in_the_appendix(run):
     for v in ("gii2024", "gii2025", "balanced"):
         idx = read(run, f"results/briefs/{v}/index.csv")
         ranking = read(run, f"results/ranking/{v}/clusters.csv")
-        assert idx["rank"].tolist() == [1, 2, 3, 4, 5]
-        assert idx["name"].tolist() == ranking["name"].head(5).tolist()
+        n_briefs = TINY["briefs"]["top_n"]
+        assert n_briefs >= 2 and idx["rank"].tolist() == list(range(1, n_briefs + 1))
+        assert idx["name"].tolist() == ranking["name"].head(n_briefs).tolist()
         # 90 % intervals where the sensitivity stage ran (not for balanced)
         assert idx["p05_rank"].notna().all() == (v != "balanced")
         for rel in [*idx["html"], *idx["pdf"]]:
