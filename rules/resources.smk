@@ -197,13 +197,19 @@ def stream_threads(rule):
     """Threads callable of a streamed rule whose script spreads its chunks or blocks over
     worker processes: stream.workers when there is more than one chunk (the demo world:
     more than one block, demo.scale > 1; geocode: more rows than stream.chunk_rows,
-    estimated from rows_per_mb of its records), else 1."""
+    estimated from rows_per_mb of its records; in a dry run, before the records exist,
+    stream.workers), else 1."""
     spec = RESOURCES[rule]
     if spec.get("rows_per_scale"):
         return lambda wildcards: _workers() if _demo_scale() > 1 else 1
-    return lambda wildcards, input: (
-        _workers() if spec["rows_per_mb"] * input_mb(input, spec.get("of")) > _chunk_rows()
-        else 1)
+    def threads(wildcards, input):
+        try:
+            mb = input_mb(input, spec.get("of"))
+        except Exception:  # a dry run: the input is not there yet (a real run asks again)
+            return _workers()
+        return _workers() if spec["rows_per_mb"] * mb > _chunk_rows() else 1
+
+    return threads
 
 
 def runtime_for(rule):

@@ -78,6 +78,13 @@ def test_streamed_rules_ask_for_workers_only_with_more_than_one_chunk():
     large = check_requests.Inputs({"results/extract/records.parquet": 19.0})  # 1,007,000
     assert one["stream_threads"]("geocode")({}, small) == 1
     assert one["stream_threads"]("geocode")({}, large) == 3
+
+    class NotThereYet(list):  # a dry run: Snakemake cannot size records not yet made
+        @property
+        def size_files_mb(self):
+            raise FileNotFoundError("results/extract/records.parquet")
+
+    assert one["stream_threads"]("geocode")({}, NotThereYet(["x"])) == 3
     per = one["RESOURCES"]["geocode"]["per_thread"]
     assert (one["memory_mb"]("geocode", {}, large, 1, 3)
             - one["memory_mb"]("geocode", {}, large, 1, 1)) == pytest.approx(2 * per, abs=50)
