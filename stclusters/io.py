@@ -197,13 +197,20 @@ class ParquetChunkWriter:
         return bool(self._atomic.__exit__(exc_type, exc, tb))
 
 
-def iter_parquet(path: str | Path, chunk_rows: int, columns: list[str] | None = None
-                 ) -> Iterator[pd.DataFrame]:
-    """The rows of a Parquet file as frames of at most ``chunk_rows`` rows, in order
+def iter_parquet_tables(path: str | Path, chunk_rows: int, columns: list[str] | None = None
+                        ) -> Iterator[pa.Table]:
+    """The rows of a Parquet file as Arrow tables of at most ``chunk_rows`` rows, in order
     (only ``columns`` when given); memory bounded by the chunk, not the file."""
     pf = pq.ParquetFile(path)
     for batch in pf.iter_batches(batch_size=max(int(chunk_rows), 1), columns=columns):
-        yield pa.Table.from_batches([batch]).to_pandas()
+        yield pa.Table.from_batches([batch])
+
+
+def iter_parquet(path: str | Path, chunk_rows: int, columns: list[str] | None = None
+                 ) -> Iterator[pd.DataFrame]:
+    """:func:`iter_parquet_tables` as pandas frames."""
+    for table in iter_parquet_tables(path, chunk_rows, columns):
+        yield table.to_pandas()
 
 
 def parquet_rows(path: str | Path) -> int:

@@ -21,11 +21,26 @@ REPO = Path(__file__).resolve().parents[1]
 TINY_FILE = REPO / "config" / "test" / "tiny.yaml"
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 2700) -> subprocess.CompletedProcess:
+def command(workdir: Path, *args: str) -> tuple[list[str], dict]:
+    """The Snakemake command line (this checkout's Snakefile, 2 cores, in ``workdir``) and
+    its environment (this interpreter's scripts first on PATH)."""
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
            "--directory", str(workdir), "--cores", "2", *args]
+    return cmd, env
+
+
+def with_tiny_config(workdir: Path) -> Path:
+    """``workdir`` made, with the tiny scenario as its config.yaml."""
+    workdir.mkdir()
+    (workdir / "config.yaml").write_text(TINY_FILE.read_text(encoding="utf-8"),
+                                         encoding="utf-8")
+    return workdir
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 2700) -> subprocess.CompletedProcess:
+    cmd, env = command(workdir, *args)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
 
@@ -44,10 +59,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         done, failed = root / "tiny-run.done", root / "tiny-run.failed"
         if not done.exists() and not failed.exists():
-            workdir.mkdir()
-            (workdir / "config.yaml").write_text(TINY_FILE.read_text(encoding="utf-8"),
-                                                 encoding="utf-8")
-            proc = snakemake(workdir)
+            proc = snakemake(with_tiny_config(workdir))
             if proc.returncode == 0:
                 done.touch()
             else:

@@ -19,8 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+import _tiny
 import pytest
-from _tiny import TINY_FILE, tiny_run
+from _tiny import tiny_run
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = ["results/ranking/gii2024/clusters.csv", "results/ranking/gii2025/clusters.csv"]
@@ -33,18 +34,11 @@ pytestmark = [
 
 
 def command(workdir: Path) -> tuple[list[str], dict]:
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-           "--directory", str(workdir), "--cores", "2", *TARGETS]
-    return cmd, env
+    return _tiny.command(workdir, *TARGETS)
 
 
 def workdir_with_config(root: Path, name: str) -> Path:
-    wd = root / name
-    wd.mkdir()
-    (wd / "config.yaml").write_text(TINY_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    return wd
+    return _tiny.with_tiny_config(root / name)
 
 
 def snakemake(workdir: Path) -> subprocess.CompletedProcess:

@@ -261,19 +261,24 @@ def _block_columns(
 ) -> Iterator[tuple[dict[str, np.ndarray], pd.DataFrame | None]]:
     """:func:`generate_blocks` as column arrays (what :func:`write_demo` turns into Arrow
     without a pandas frame between)."""
-    plan = blocks(scale, block_scale)
-    su, rng = _setup(seed, junk_share, typo_share, coords_share, min_population)
-    for k, docs in enumerate(plan):
-        if k:
-            rng = np.random.default_rng([seed, k])
+    su, rng0 = _setup(seed, junk_share, typo_share, coords_share, min_population)
+    for docs, rng in _block_jobs(seed, blocks(scale, block_scale), rng0):
         yield _block(rng, docs, su, with_truth)
 
 
-def _arrow_block(job: tuple[int, dict[str, range], np.random.Generator]
+def _block_jobs(seed: int, plan: list[dict[str, range]], rng0: np.random.Generator
+                ) -> Iterator[tuple[dict[str, range], np.random.Generator]]:
+    """Each block's documents and generator: ``rng0`` for block 0, ``default_rng([seed,
+    k])`` for block ``k >= 1``."""
+    for k, docs in enumerate(plan):
+        yield docs, rng0 if k == 0 else np.random.default_rng([seed, k])
+
+
+def _arrow_block(job: tuple[dict[str, range], np.random.Generator]
                  ) -> tuple[pa.Table, np.ndarray]:
-    """One block (number, documents, generator) as an Arrow table and its document starts,
-    in a worker of :func:`write_demo` (the shared setup is its parent's)."""
-    _, docs, rng = job
+    """One block (documents, generator) as an Arrow table and its document starts, in a
+    worker of :func:`write_demo` (the shared setup is its parent's)."""
+    docs, rng = job
     cols, _ = _block(rng, docs, shared("demo_setup"), False)
     return _arrow(cols), _doc_starts(cols["doc_id"])
 
@@ -286,9 +291,8 @@ def _arrow_blocks(seed: int, scale: float, junk_share: float, typo_share: float,
     plan = blocks(scale, block_scale)
     su, rng0 = _setup(seed, junk_share, typo_share, coords_share, min_population)
     shared("demo_setup", su)
-    jobs = ((k, docs, rng0 if k == 0 else np.random.default_rng([seed, k]))
-            for k, docs in enumerate(plan))
-    yield from ordered_map(_arrow_block, jobs, min(workers, len(plan)))
+    yield from ordered_map(_arrow_block, _block_jobs(seed, plan, rng0),
+                           min(workers, len(plan)))
 
 
 def generate_blocks(

@@ -134,11 +134,11 @@ def fuzzy_hits(
             continue
         qs = sorted(set(queries[iso2 == iso].tolist()))
         choices[iso] = np.unique(names_key[by_country[iso]])
-        batches += [(iso, qs[b : b + _BATCH], b) for b in range(0, len(qs), _BATCH)]
+        batches += [(iso, qs[b : b + _BATCH]) for b in range(0, len(qs), _BATCH)]
     shared("fuzzy_choices", choices)
-    jobs = ((iso, qs, cutoff) for iso, qs, _ in batches)
+    jobs = ((iso, qs, cutoff) for iso, qs in batches)
     frames = []
-    for (iso, qs, _), pairs in zip(batches, ordered_map(_fuzzy_batch, jobs, workers),
+    for (iso, qs), pairs in zip(batches, ordered_map(_fuzzy_batch, jobs, workers),
                                    strict=True):
         if pairs:
             qa, cb, sc = zip(*pairs, strict=True)

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from stclusters.geocode.accounting import ACCOUNTING_COLUMNS, accounting
 from stclusters.geocode.pipeline import Geocoder
-from stclusters.io import ParquetChunkWriter, iter_parquet, parquet_rows
+from stclusters.io import ParquetChunkWriter, iter_parquet, iter_parquet_tables, parquet_rows
 from stclusters.parallel import ordered_map, shared
 from stclusters.progress import Progress
 
@@ -131,8 +131,7 @@ def _tables(records: Path, chunk_rows: int, ordered: bool, total: int) -> Iterat
                         records)
         yield pq.read_table(records)
         return
-    for batch in pq.ParquetFile(records).iter_batches(batch_size=max(int(chunk_rows), 1)):
-        yield pa.Table.from_batches([batch])
+    yield from iter_parquet_tables(records, chunk_rows)
 
 
 def geocode_file(
