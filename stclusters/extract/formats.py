@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from stclusters.extract.contract import LINES_ATTR, ExtractError
-from stclusters.extract.readers.crunchbase import read_crunchbase
+from stclusters.extract.readers.crunchbase import iter_crunchbase, read_crunchbase
 from stclusters.extract.readers.generic import iter_generic, read_generic
 from stclusters.extract.readers.openalex import iter_openalex, read_openalex
-from stclusters.extract.readers.patentsview import read_patentsview
+from stclusters.extract.readers.patentsview import iter_patentsview, read_patentsview
 
 log = logging.getLogger("stclusters")
 
@@ -48,10 +48,12 @@ class Format:
 FORMATS: dict[str, Format] = {
     "generic": Format(read_generic, None, "CSV, TSV or Parquet file in the raw-extract contract",
                       stream=iter_generic),
-    "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables, grants or pre-grant (a folder)"),
+    "patentsview": Format(read_patentsview, "pct", "PatentsView bulk TSV tables, grants or pre-grant (a folder)",
+                          stream=iter_patentsview),
     "openalex": Format(read_openalex, "pub", "OpenAlex works as JSON lines (.jsonl, .jsonl.gz)",
                        parallel=True, stream=iter_openalex),
-    "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV, any export layout"),
+    "crunchbase": Format(read_crunchbase, "vc", "Crunchbase acquisitions or funding-rounds CSV, any export layout",
+                         stream=iter_crunchbase),
 }
 DEFAULT_FORMAT = "generic"
 

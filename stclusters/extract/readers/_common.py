@@ -1,4 +1,6 @@
-"""Helpers the readers share: building their two frames, dates, opening files.
+"""Helpers the readers share: building their two frames, dates, opening files, cutting
+their output into chunks (:func:`rechunk`) and joining the chunks again
+(:func:`concat_chunks`).
 
 Private to :mod:`stclusters.extract.readers`; a new reader should build its frame with
 :func:`contract_frame` and its bad rows with :func:`bad_frame`. Delimited text is read by
@@ -18,6 +20,7 @@ import pandas as pd
 from stclusters.extract.contract import (
     BAD_COLUMNS,
     CONTRACT_COLUMNS,
+    LINES_ATTR,
     ROW_COLUMN,
     ExtractError,
 )
@@ -136,3 +139,18 @@ def rechunk(pieces: Iterator[tuple[pd.DataFrame, list[BadRow]]], chunk_rows: int
             out = template if template is not None else pd.DataFrame(
                 {ROW_COLUMN: np.zeros(0, np.int64)})
         yield out, bad_frame(pending)
+
+
+def concat_chunks(chunks: Iterator[tuple[pd.DataFrame, pd.DataFrame]],
+                  lines: dict[str, object]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A chunked reader's ``(frame, bad)`` chunks as one frame and one table of bad rows;
+    ``lines`` (the dict the reader fills once exhausted) goes to the frame's
+    ``attrs[LINES_ATTR]``."""
+    frames, bads = [], []
+    for frame, bad in chunks:
+        frames.append(frame)
+        bads.append(bad)
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    bad_all = pd.concat(bads, ignore_index=True) if len(bads) > 1 else bads[0]
+    df.attrs[LINES_ATTR] = lines
+    return df, bad_all

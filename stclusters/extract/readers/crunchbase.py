@@ -25,6 +25,7 @@ fields as ``bad_line`` rejects.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +33,17 @@ import numpy as np
 import pandas as pd
 
 from stclusters.extract.contract import (
-    LINES_ATTR,
     ROW_COLUMN,
     ExtractError,
     check_columns,
 )
-from stclusters.extract.readers._common import BadRow, bad_frame, contract_frame, year_of
+from stclusters.extract.readers._common import (
+    BadRow,
+    concat_chunks,
+    contract_frame,
+    rechunk,
+    year_of,
+)
 from stclusters.extract.readers._delimited import LineCounts, read_delimited
 
 
@@ -115,8 +121,14 @@ def _column(df: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
     return out
 
 
-def deal_ids(df: pd.DataFrame, lay: Layout, date: pd.Series) -> pd.Series:
-    """One id per deal: its own id, else ``company@date@type#n`` (see module docs)."""
+def deal_ids(df: pd.DataFrame, lay: Layout, date: pd.Series,
+             seen: dict[str, int] | None = None) -> pd.Series:
+    """One id per deal: its own id, else ``company@date@type#n`` (see module docs).
+
+    ``seen``: how many rows of each ``company@date@type`` key came before ``df`` in the
+    file (updated with ``df``'s), so that a file read in blocks numbers its deals as if
+    read whole; None: ``df`` is the whole file.
+    """
     own = _column(df, lay.deal_id) if lay.deal_id else pd.Series("", index=df.index)
     company = _column(df, lay.company)
     rows = pd.Series(df[ROW_COLUMN].to_numpy(), index=df.index).astype(str)
@@ -125,34 +137,27 @@ def deal_ids(df: pd.DataFrame, lay: Layout, date: pd.Series) -> pd.Series:
         lay.kind.removesuffix("s"), index=df.index)
     key = company + "@" + date + "@" + dtype.where(dtype != "", lay.kind.removesuffix("s"))
     seq = key.groupby(key, sort=False).cumcount() + 1
+    if seen is not None:
+        if seen:
+            seq += np.fromiter((seen.get(k, 0) for k in key), np.int64, len(key))
+        last = ~key.duplicated(keep="last")
+        seen.update(zip(key[last].tolist(), seq[last].tolist(), strict=True))
     return own.where(own != "", key + "#" + seq.astype(str))
 
 
-def read_crunchbase(path: str | Path, source: str, kind: str | None = None,
-                    encoding: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deals of a Crunchbase CSV export in any layout (see module docstring).
-
-    ``kind``: ``acquisitions``, ``rounds`` or None to tell the layout by the columns.
-    ``encoding``: the file's encoding, else detected. Returns ``(frame, bad)``.
-    """
-    path = Path(path)
-    counts = LineCounts()
-    bad: list[BadRow] = []
-    df = pd.concat(list(read_delimited(path, ",", encoding, bad=bad, counts=counts)),
-                   ignore_index=True)
-    lay = layout_of(path, [c for c in df.columns if c != ROW_COLUMN], kind)
-    if counts.lines - counts.blank == 0:
-        raise ExtractError(f"{path}: file has a header but no data rows")
+def _deals(df: pd.DataFrame, lay: Layout, source: str, seen: dict[str, int]
+           ) -> pd.DataFrame:
+    """Contract rows of one block of an export (``seen``: see :func:`deal_ids`)."""
     date = _column(df, (lay.date,))
     year = year_of(date)
     if "funded_year" in df.columns:
         fy = year_of(df["funded_year"])
         year = year.where(pd.notna(year), fy)
     n = len(df)
-    frame = contract_frame(
+    return contract_frame(
         {
             "source": np.full(n, source, dtype=object),
-            "doc_id": deal_ids(df, lay, date).to_numpy(dtype=object),
+            "doc_id": deal_ids(df, lay, date, seen).to_numpy(dtype=object),
             "year": year.to_numpy(dtype=object),
             "city": _column(df, lay.city).to_numpy(dtype=object),
             "region": _column(df, lay.region).to_numpy(dtype=object),
@@ -162,5 +167,53 @@ def read_crunchbase(path: str | Path, source: str, kind: str | None = None,
         },
         n,
     )
-    frame.attrs[LINES_ATTR] = {**counts.as_dict(), "layout": lay.name}
-    return frame, bad_frame(bad)
+
+
+def iter_crunchbase(path: str | Path, source: str, kind: str | None = None,
+                    encoding: str | None = None, chunk_rows: int = 1_000_000,
+                    lines: dict[str, object] | None = None
+                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`read_crunchbase` as ``(frame, bad)`` chunks of ``chunk_rows`` rows, in file
+    order, each with the bad rows of its stretch of the file.
+
+    The layout is told by the header, before the first chunk; ``company@date@type#n``
+    ids are numbered across chunks (a count per key is carried from chunk to chunk: the
+    memory held grows with the distinct keys, not the rows), so they equal those of the
+    whole file. Once the iterator is exhausted, ``lines`` holds the line counts and the
+    layout (:data:`LINES_ATTR`); a file with a header but no data rows raises
+    :class:`ExtractError` at its end.
+    """
+    path = Path(path)
+    counts = LineCounts()
+    bad: list[BadRow] = []
+    seen: dict[str, int] = {}
+    lay: list[Layout] = []
+
+    def pieces() -> Iterator[tuple[pd.DataFrame, list[BadRow]]]:
+        for df in read_delimited(path, ",", encoding, bad=bad, counts=counts):
+            if not lay:
+                lay.append(layout_of(path, [c for c in df.columns if c != ROW_COLUMN],
+                                     kind))
+            found = list(bad)
+            del bad[:]
+            yield _deals(df, lay[0], source, seen), found
+
+    yield from rechunk(pieces(), chunk_rows)
+    if counts.lines - counts.blank == 0:
+        raise ExtractError(f"{path}: file has a header but no data rows")
+    if lines is not None:
+        lines.update({**counts.as_dict(), "layout": lay[0].name})
+
+
+def read_crunchbase(path: str | Path, source: str, kind: str | None = None,
+                    encoding: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deals of a Crunchbase CSV export in any layout (see module docstring): the
+    chunks of :func:`iter_crunchbase` as one frame.
+
+    ``kind``: ``acquisitions``, ``rounds`` or None to tell the layout by the columns.
+    ``encoding``: the file's encoding, else detected. Returns ``(frame, bad)``; the
+    frame's ``attrs[LINES_ATTR]`` holds the line counts and the layout.
+    """
+    lines: dict[str, object] = {}
+    return concat_chunks(iter_crunchbase(path, source, kind, encoding, chunk_rows=1 << 62,
+                                         lines=lines), lines)

@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stclusters.extract.contract import (
-    LINES_ATTR,
     REQUIRED,
     ROW_COLUMN,
     ExtractError,
@@ -19,7 +18,7 @@ from stclusters.extract.contract import (
     check_file,
     unique_columns,
 )
-from stclusters.extract.readers._common import BadRow, rechunk
+from stclusters.extract.readers._common import BadRow, concat_chunks, rechunk
 from stclusters.extract.readers._delimited import LineCounts, read_delimited
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -126,15 +125,8 @@ def read_raw_with_bad(path: str | Path, source: str | None = None,
     whole (:func:`iter_generic` in one chunk); the frame's ``attrs[LINES_ATTR]`` holds
     the line counts."""
     lines: dict[str, object] = {}
-    frames, bads = [], []
-    for frame, bad in iter_generic(path, source, encoding, chunk_rows=1 << 62,
-                                   lines=lines):
-        frames.append(frame)
-        bads.append(bad)
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    bad_all = pd.concat(bads, ignore_index=True) if len(bads) > 1 else bads[0]
-    df.attrs[LINES_ATTR] = lines
-    return df, bad_all
+    return concat_chunks(iter_generic(path, source, encoding, chunk_rows=1 << 62,
+                                      lines=lines), lines)
 
 
 def read_raw(path: str | Path, source: str | None = None, encoding: str | None = None
