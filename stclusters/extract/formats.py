@@ -36,7 +36,8 @@ class Format:
     """One input format: its reader, the source of its rows when the config names none
     (None: the rows carry their own), what it reads, and whether its reader takes
     ``workers`` (processes parsing in parallel); ``stream``: a reader that yields the
-    input in chunks of bounded rows (None: the format is read whole, one chunk)."""
+    input in chunks of bounded rows (None: the format is read whole, one chunk; every
+    format here has one, ``reader`` being its chunks joined)."""
 
     reader: Reader
     source: str | None
@@ -100,9 +101,9 @@ def iter_extract_with_bad(
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """One input as ``(frame, bad)`` chunks, in the order of the input's rows.
 
-    A format with a chunked reader (:attr:`Format.stream`: ``generic``, ``openalex``)
-    yields chunks of about ``chunk_rows`` rows, with the bad rows of each chunk's stretch
-    of the input; the other formats (``patentsview``, ``crunchbase``) are read whole and
+    A format with a chunked reader (:attr:`Format.stream`: every format in
+    :data:`FORMATS`) yields chunks of about ``chunk_rows`` rows, with the bad rows of
+    each chunk's stretch of the input; a format without one would be read whole and
     yielded as one chunk. Every chunk holds all the rows of the input rows it covers
     (several rows may share an input row). Once exhausted, ``lines`` holds the input's
     line counts (empty when the format keeps none).

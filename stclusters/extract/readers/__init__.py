@@ -23,6 +23,19 @@ A reader is a function ``read(path, source, encoding=None) -> (frame, bad)``:
   parser, ``bad_json``, ``no_authorships`` from the OpenAlex reader. The extract stage
   adds them to the rejects table, so ``rows_in == rows_used + rows_rejected`` still holds.
 
+Each reader also comes chunked (``iter_<format>``, the format's ``stream`` in
+:data:`stclusters.extract.formats.FORMATS`):
+``stream(path, source, encoding=None, chunk_rows=..., lines=dict) -> iterator of (frame,
+bad)``: chunks of ``chunk_rows`` rows in input order (more where one input row's rows
+would be split: they stay in one chunk), each chunk with the bad rows of its stretch of
+the input (:func:`._common.rechunk`), and at least one chunk (maybe empty) so the columns
+are seen; ``lines`` gets the ``attrs[LINES_ATTR]`` dict once the iterator is exhausted.
+The same errors are raised, the one for a file without data rows at its end. The whole
+reader is the chunks joined (:func:`._common.concat_chunks`), one code path: memory then
+grows with the file, chunked only with the chunk (and the lookups a format needs:
+PatentsView's locations and patents, Crunchbase's deal counters per
+``company@date@type``).
+
 A file that cannot be used at all (missing, empty, missing a required column, two
 columns clashing but for case) raises :class:`stclusters.extract.contract.ExtractError`
 naming the file and the problem. Delimited text (CSV, TSV) is read by
