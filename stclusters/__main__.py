@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stclusters.extract.contract import ExtractError
-from stclusters.io import write_csv, write_parquet
+from stclusters.io import atomic_path, neutralise_formulas, write_csv
 
 GEOCODE_HELP = """\
 Geocode a CSV of addresses offline.
@@ -32,6 +33,14 @@ these columns added:
   geo_method    given, exact, alternate, fuzzy, region, country or unmatched
   geo_score     0-100 (100 exact/alternate/given, the fuzzy score, 50 region, 10 country)
   reason        why a row is unmatched (no_address, unknown_country, no_match)
+"""
+
+DEMO_HELP = """\
+Write the synthetic demo-world extract (about 300,000 rows a unit of --scale) to
+OUT.parquet or OUT.csv (any other name), generated and written block by block as the
+workflow's demo_world step does, so memory stays that of one block at any scale. The
+rows depend on --seed and --scale only; a Parquet file of one chunk has the bytes of
+the workflow's demo extract. CSV text cells starting with = + - @ get a leading '.
 """
 
 
@@ -96,15 +105,34 @@ def _geocode(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from stclusters.demo import generate
+def write_demo_csv(path: str | Path, seed: int = 20240926, scale: float = 1.0,
+                   block_scale: float = 1.0) -> int:
+    """Write the demo extract as CSV block by block (memory: one block); return the rows.
 
-    df = generate(seed=args.seed, scale=args.scale)
+    The bytes of :func:`stclusters.io.write_csv` (``float_format=None``) of the whole
+    frame: each block's cells neutralised the same way (:func:`neutralise_formulas`),
+    the header once. ``block_scale``: see :func:`stclusters.demo.generate_blocks`.
+    """
+    from stclusters.demo import generate_blocks
+
+    rows = 0
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        for df, _ in generate_blocks(seed, scale, block_scale=block_scale):
+            neutralise_formulas(df).to_csv(fh, index=False, header=rows == 0,
+                                           float_format=None, lineterminator="\n")
+            rows += len(df)
+    return rows
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from stclusters.demo import write_demo
+
     if args.output.endswith(".parquet"):
-        write_parquet(df, args.output)
+        rows = write_demo(args.output, chunk_rows=args.chunk_rows, seed=args.seed,
+                          scale=args.scale, workers=args.workers)
     else:
-        write_csv(df, args.output, float_format=None)
-    print(f"{len(df)} demo rows -> {args.output}", file=sys.stderr)
+        rows = write_demo_csv(args.output, seed=args.seed, scale=args.scale)
+    print(f"{rows} demo rows -> {args.output}", file=sys.stderr)
     return 0
 
 
@@ -125,10 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="rapidfuzz WRatio threshold of the fuzzy fallback (default 90)")
     g.set_defaults(func=_geocode)
 
-    d = sub.add_parser("demo", help="write the synthetic demo-world extract")
+    d = sub.add_parser("demo", help="write the synthetic demo-world extract",
+                       description=DEMO_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     d.add_argument("output", metavar="OUT.{csv,parquet}")
     d.add_argument("--seed", type=int, default=20240926)
     d.add_argument("--scale", type=float, default=1.0)
+    d.add_argument("--chunk-rows", type=int, default=1_000_000,
+                   help="rows per Parquet row group, cut between documents (default "
+                        "1000000; the rows do not depend on it)")
+    d.add_argument("--workers", type=int, default=1,
+                   help="processes generating blocks for a Parquet output (default 1; "
+                        "the same bytes for any number)")
     d.set_defaults(func=_demo)
 
     args = parser.parse_args(argv)
