@@ -20,7 +20,8 @@ doc_id: the deal's own id (round permalink or uuid) where the export has one, el
 one document even where a company has two rounds on one date. year: of the date (else of
 ``funded_year``). The file is read by the exact delimited parser: any encoding (the 2013
 export is Mac Roman with CR line ends), quoted fields, rows with the wrong number of
-fields as ``bad_line`` rejects.
+fields as ``bad_line`` rejects. :func:`iter_crunchbase` reads it in chunks, numbering
+the deals as the whole file would.
 """
 
 from __future__ import annotations

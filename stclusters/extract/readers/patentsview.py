@@ -16,7 +16,9 @@ Two layouts (:data:`LAYOUTS`), told by the inventor table the folder holds:
 ``.tsv.zip`` / ``.tsv.gz`` files work too. One row per inventor; doc_id = the patent or
 publication number. Every table is read by the exact delimited parser (quoted or bare
 fields, any encoding); bad inventor lines are the reader's bad rows, bad lines of the
-other tables are counted in a warning.
+other tables are counted in a warning. :func:`iter_patentsview` streams the inventor
+rows in chunks; the lookups it holds grow with the locations and the patents, not with
+the inventor rows.
 """
 
 from __future__ import annotations
@@ -160,7 +162,8 @@ class _Lookup:
         keys, codes = keys[order], codes[order]
         first = np.ones(len(keys), dtype=bool)
         first[1:] = keys[1:] != keys[:-1]
-        self.keys, self.codes = keys[first], codes[first]
+        small = np.int16 if len(self._code_of) < np.iinfo(np.int16).max else np.int32
+        self.keys, self.codes = keys[first], codes[first].astype(small)
         self.values = np.array([*self._code_of, None], dtype=object)
         self._code_of = {}
         return self
@@ -248,8 +251,9 @@ def iter_patentsview(folder: str | Path, source: str, encoding: str | None = Non
 
     The location, document and assignee tables are read first, block by block, into
     lookups (locations by id; the year and the organization by document, held as
-    fixed-width keys and codes: about 12 and 14 bytes a document); then the inventor
-    table is streamed. Once the iterator is exhausted, ``lines`` holds the inventor
+    fixed-width keys and codes: for 8-character patent numbers 11 and 13 bytes a
+    document, plus the distinct organization names); then the inventor table is
+    streamed. Once the iterator is exhausted, ``lines`` holds the inventor
     table's line counts and the layout (:data:`LINES_ATTR`); an inventor table with a
     header but no data rows raises :class:`ExtractError` at its end.
     """
