@@ -6,6 +6,7 @@ inconsistent part stops the gather naming its file."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _tiny import command, snakemake, tiny_run, with_tiny_config
 from test_geocode import CASES
 from test_geocode_stream import registry_rows
 from test_institutions import _records as inst_records
@@ -253,3 +255,41 @@ def test_gather_stops_on_records_out_of_record_id_order(tmp_path, gaz, tables): 
     # one part: the rows of one job (in memory at once, sorted)
     got, _ = in_parts(tmp_path, src, gaz, tables, 1, 1000)
     assert_same_files(got, one_job(tmp_path, src, gaz, tables, 1000))
+
+
+#: the rules before geocoding, which the run in parts reuses from the tiny scenario's run
+UPSTREAM = {"demo_world", "extract", "check_data", "gazetteer", "institutions"}
+RANKINGS = ["results/ranking/gii2024/clusters.csv", "results/ranking/gii2025/clusters.csv"]
+
+
+@pytest.mark.slow
+def test_workflow_in_three_parts_gives_the_geocoding_and_rankings_of_one_job(
+        tmp_path, tmp_path_factory):
+    """The tiny scenario with stream.geocode_parts 3, from the session run's extract: three
+    geocode_part jobs and the gather, then the stages to two rankings; the geocoded files
+    hold the one-job run's rows, values and order, the accounting and rankings its bytes."""
+    ref = tiny_run(tmp_path_factory)
+    work = with_tiny_config(tmp_path / "parts")
+    (work / "parts.yaml").write_text("stream:\n  geocode_parts: 3\n", encoding="utf-8")
+    for sub in ("results/demo", "results/extract", "results/gazetteer"):
+        shutil.copytree(ref / sub, work / sub)  # modification times kept: nothing to redo
+    (work / "results/geocode").mkdir()
+    for name in ("institutions.parquet", "institution_names.parquet"):
+        shutil.copy2(ref / "results/geocode" / name, work / "results/geocode" / name)
+    configs = ["--configfile", str(work / "config.yaml"), str(work / "parts.yaml")]
+    cmd, env = command(work, "--list-rules", *configs)
+    rules = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                           check=True).stdout.split()
+    assert {"geocode", "geocode_part"} <= set(rules)
+    proc = snakemake(work, *configs, "--allowed-rules", *sorted(set(rules) - UPSTREAM), "--",
+                     *RANKINGS)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert sorted(p.name for p in (work / "results/geocode/parts").iterdir()) == ["0", "1", "2"]
+    got = {"placed": work / "results/geocode/records.parquet",
+           "unmatched": work / "results/geocode/unmatched.parquet"}
+    for name, path in got.items():
+        want = ref / "results/geocode" / path.name
+        assert pq.read_schema(path) == pq.read_schema(want), name
+        pd.testing.assert_frame_equal(read_parquet(path), read_parquet(want), check_exact=True)
+    for rel in ["results/geocode/accounting.csv", *RANKINGS]:
+        assert (work / rel).read_bytes() == (ref / rel).read_bytes(), rel
