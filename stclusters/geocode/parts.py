@@ -108,8 +108,8 @@ def geocode_part(
     if not 0 <= part < n_parts:
         raise ValueError(f"geocode part {part} of {n_parts}")
     start, stop = part_bounds(parquet_rows(records), n_parts)[part]
-    log.info("geocode part %d of %d: rows %d-%d of %s", part + 1, n_parts, start, stop,
-             records)
+    log.info("geocode part %d (parts 0-%d): rows %d-%d of %s", part, n_parts - 1, start,
+             stop, records)
     acc = geocode_file(records, placed, unmatched, geocoder, chunk_rows=chunk_rows,
                        workers=workers, rows=(start, stop))
     check_part_accounting(acc, stop - start, f"geocode part {part} ({placed})")
