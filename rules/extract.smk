@@ -1,5 +1,7 @@
 rule extract:
-    """Validate raw extracts into the canonical record table; rejects keep a reason."""
+    """Validate raw extracts into the canonical record table; rejects keep a reason.
+    One job, not parts (as geocode_part): fractional counting weighs each document's rows
+    together, and a document's rows may come from several input files."""
     input:
         [e["path"] for e in extract_inputs()],
         code=package_code("extract"),

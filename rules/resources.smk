@@ -53,7 +53,19 @@ RESOURCES = {
     # (stream.workers > 1: fuzzy queries scored by worker processes holding the names of
     # the gazetteer and a batch of queries)
     "geocode": {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
-                "of": "extract/records", "minutes_per_mb": 0.2, "per_thread": 400},
+                "of": "extract/records", "minutes_per_mb": 0.2, "per_thread": 400,
+                # stream.geocode_parts > 1: the job gathers the parts' files, one row group
+                # (a chunk of geocoded rows) at a time, single-threaded: 815 MB at 9.1 M
+                # rows in 2 or 4 parts
+                "gather": {"mem": 300, "per_chunk_mrow": 600, "rows_per_mb": 53_000,
+                           "of": "extract/records", "minutes_per_mb": 0.05}},
+    # one of stream.geocode_parts parts, single-threaded: geocode's model with its chunk
+    # and runtime from its share of the records ("per_part": rows and minutes from the
+    # records' MB divided by the parts) but the keys of all records: a part holds most of
+    # them (at 9.1 M rows 75% in 2 parts, 54% in 4; peaks 1.91 GB and 1.45-1.82 GB
+    # against 1.95 GB in one job)
+    "geocode_part": {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
+                     "of": "extract/records", "minutes_per_mb": 0.2, "per_part": True},
     # row counts per chunk: 0.88 GiB at 9.1 M rows; geocoded records about 35,000 rows/MB
     "geocode_qa": {"mem": 350, "per_chunk_mrow": 500, "rows_per_mb": 35_000},
     "population_raster": {"mem": 390, "per_mb": 12},
@@ -111,11 +123,18 @@ RESOURCES = {
 }
 
 
+def _geocode_parts():
+    return int(config.get("stream", {}).get("geocode_parts", 1))
+
+
 def resource_model(rule, wildcards):
-    """The request model of ``rule`` (for its wildcards, where it depends on one)."""
+    """The request model of ``rule`` (for its wildcards, where it depends on one; its
+    "gather" model when stream.geocode_parts > 1, where it has one)."""
     spec = RESOURCES[rule]
     if "by" in spec:
         spec = spec[wildcards[spec["by"]]]
+    if "gather" in spec and _geocode_parts() > 1:
+        spec = spec["gather"]
     return spec
 
 
@@ -123,6 +142,13 @@ def input_mb(input, of=None):
     """MB on disk of the inputs whose path holds ``of`` (all but package code when None)."""
     sizes = zip(map(str, input), input.size_files_mb)
     return sum(mb for path, mb in sizes if (of in path if of else not path.endswith(".py")))
+
+
+def model_mb(spec, input):
+    """MB of input a model's chunk rows and runtime follow: :func:`input_mb` of its ``of``
+    inputs, divided by stream.geocode_parts for a model of one part (``per_part``)."""
+    mb = input_mb(input, spec.get("of"))
+    return mb / _geocode_parts() if spec.get("per_part") else mb
 
 
 def _demo_scale():
@@ -141,7 +167,7 @@ def chunk_mb(spec, input):
         return 0.0
     rows = _chunk_rows()
     if spec.get("rows_per_mb"):
-        rows = min(rows, spec["rows_per_mb"] * input_mb(input, spec.get("of")))
+        rows = min(rows, spec["rows_per_mb"] * model_mb(spec, input))
     if spec.get("rows_per_scale"):
         rows = min(rows, spec["rows_per_scale"] * _demo_scale())
     return spec["per_chunk_mrow"] * rows / 1e6
@@ -166,13 +192,14 @@ def runtime_minutes(rule, wildcards, input, attempt=1):
     spec = resource_model(rule, wildcards)
     minutes = spec.get("minutes", MIN_MINUTES) + spec.get("minutes_per_scale", 0) * _demo_scale()
     if spec.get("minutes_per_mb"):
-        minutes += spec["minutes_per_mb"] * input_mb(input, spec.get("of"))
+        minutes += spec["minutes_per_mb"] * model_mb(spec, input)
     return int(math.ceil(max(minutes, MIN_MINUTES) * attempt))
 
 
 def _uses_input(rule):
     specs = RESOURCES[rule]
     specs = [specs[k] for k in specs if k != "by"] if "by" in specs else [specs]
+    specs += [s["gather"] for s in specs if "gather" in s]
     return any(s.get("per_mb") or s.get("minutes_per_mb") or s.get("rows_per_mb")
                for s in specs)
 
@@ -198,11 +225,13 @@ def stream_threads(rule):
     worker processes: stream.workers when there is more than one chunk (the demo world:
     more than one block, demo.scale > 1; geocode: more rows than stream.chunk_rows,
     estimated from rows_per_mb of its records; in a dry run, before the records exist,
-    stream.workers), else 1."""
+    stream.workers), else 1; 1 for geocode gathering its parts (stream.geocode_parts > 1)."""
     spec = RESOURCES[rule]
     if spec.get("rows_per_scale"):
         return lambda wildcards: _workers() if _demo_scale() > 1 else 1
     def threads(wildcards, input):
+        if "gather" in spec and _geocode_parts() > 1:
+            return 1
         try:
             mb = input_mb(input, spec.get("of"))
         except Exception:  # a dry run: the input is not there yet (a real run asks again)

@@ -1,7 +1,7 @@
 """The geocoder over a records file in chunks: memory bounded by the chunk and the keys.
 
 :func:`geocode_file` reads ``results/extract/records.parquet`` twice, ``chunk_rows`` rows
-at a time (:func:`stclusters.io.iter_parquet`):
+at a time (:func:`stclusters.io.iter_parquet_tables`):
 
 1. the key columns only: the unique address keys and which of them rows without
    coordinates need (:meth:`~stclusters.geocode.pipeline.Geocoder.collect`);
@@ -16,6 +16,10 @@ The records of the extract are in ``record_id`` order, so the chunks' outputs, e
 :func:`~stclusters.geocode.pipeline.geocode` over all records at once, for any
 ``chunk_rows`` (in one chunk, its bytes). Records out of ``record_id`` order are placed
 in memory at once (as before streaming), with a warning.
+
+``rows=(start, stop)`` geocodes only the rows ``[start, stop)`` of the file (a part of
+:mod:`stclusters.geocode.parts`): the same two passes over that slice, read across row
+groups without the rows before it; the files then hold that slice's rows.
 """
 
 from __future__ import annotations
@@ -31,11 +35,11 @@ import pyarrow.parquet as pq
 
 from stclusters.geocode.accounting import ACCOUNTING_COLUMNS, accounting
 from stclusters.geocode.pipeline import Geocoder
-from stclusters.io import ParquetChunkWriter, iter_parquet, iter_parquet_tables, parquet_rows
+from stclusters.io import ParquetChunkWriter, iter_parquet_tables, parquet_rows
 from stclusters.parallel import ordered_map, shared
 from stclusters.progress import Progress
 
-__all__ = ["KEY_INPUTS", "geocode_file", "sum_accounting"]
+__all__ = ["KEY_INPUTS", "geocode_file", "iter_row_range", "sum_accounting"]
 
 log = logging.getLogger("stclusters")
 
@@ -95,13 +99,49 @@ class _Writer:
         return bool(self.w.__exit__(*exc))
 
 
-def _collect(g: Geocoder, path: Path, chunk_rows: int, total: int) -> bool:
-    """Pass 1; returns whether ``record_id`` rises over the whole file."""
+def iter_row_range(path: str | Path, start: int, stop: int, chunk_rows: int,
+                   columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """The rows ``[start, stop)`` of a Parquet file as Arrow tables of at most
+    ``chunk_rows`` rows, in order (only ``columns`` when given): only the row groups that
+    hold them are read, a row group at a time at most."""
+    pf = pq.ParquetFile(path)
+    meta = pf.metadata
+    first, offset = [], 0  # the row groups overlapping the range, and the rows before them
+    for i in range(meta.num_row_groups):
+        n = meta.row_group(i).num_rows
+        if offset + n > start and offset < stop:
+            first.append((i, offset))
+        offset += n
+    if not first or stop <= start:
+        return
+    pos = first[0][1]
+    batches = pf.iter_batches(batch_size=max(int(chunk_rows), 1),
+                              row_groups=[i for i, _ in first], columns=columns)
+    for batch in batches:
+        lo, hi = max(start - pos, 0), min(stop - pos, batch.num_rows)
+        pos += batch.num_rows
+        if hi > lo:
+            yield pa.Table.from_batches([batch.slice(lo, hi - lo)])
+        if pos >= stop:
+            return
+
+
+def _chunks(path: Path, chunk_rows: int, rows: tuple[int, int] | None,
+            columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """The records (or the rows ``rows`` of them) in chunks of at most ``chunk_rows``."""
+    if rows is None:
+        return iter_parquet_tables(path, chunk_rows, columns=columns)
+    return iter_row_range(path, rows[0], rows[1], chunk_rows, columns=columns)
+
+
+def _collect(g: Geocoder, path: Path, chunk_rows: int, total: int,
+             rows: tuple[int, int] | None = None) -> bool:
+    """Pass 1; returns whether ``record_id`` rises over the whole file (or range)."""
     names = pq.ParquetFile(path).schema_arrow.names
     cols = [c for c in KEY_INPUTS if c in names]
     progress = Progress(log, "geocode: address keys", total=total)
     last, ordered = -np.inf, True
-    for chunk in iter_parquet(path, chunk_rows, columns=cols):
+    for chunk in (t.to_pandas() for t in _chunks(path, chunk_rows, rows, cols)):
         if "record_id" in chunk.columns and len(chunk):
             rid = chunk["record_id"].to_numpy()
             ordered &= bool(rid[0] > last and (len(rid) < 2 or (np.diff(rid) > 0).all()))
@@ -123,34 +163,47 @@ def _place_chunk(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
     return p, u, g.take_counts()
 
 
-def _tables(records: Path, chunk_rows: int, ordered: bool, total: int) -> Iterator[pa.Table]:
-    """The records in chunks of ``chunk_rows`` rows (at once when out of order or empty)."""
+def _tables(records: Path, chunk_rows: int, ordered: bool, total: int,
+            rows: tuple[int, int] | None = None) -> Iterator[pa.Table]:
+    """The records (or the rows ``rows`` of them) in chunks of ``chunk_rows`` rows (at once
+    when out of order or empty)."""
     if not ordered or total == 0:
         if not ordered:
-            log.warning("%s is not in record_id order: geocoding it in memory at once",
-                        records)
-        yield pq.read_table(records)
+            log.warning("%s%s is not in record_id order: geocoding it in memory at once",
+                        records, "" if rows is None else f" (rows {rows[0]}-{rows[1]})")
+        if rows is None:
+            yield pq.read_table(records)
+        else:  # the range's rows at once (its schema when it has none)
+            tables = list(iter_row_range(records, *rows, chunk_rows=max(total, 1)))
+            yield (pa.concat_tables(tables) if tables
+                   else pq.ParquetFile(records).schema_arrow.empty_table())
         return
-    yield from iter_parquet_tables(records, chunk_rows)
+    yield from _chunks(records, chunk_rows, rows)
 
 
 def geocode_file(
     records: str | Path, placed: str | Path, unmatched: str | Path, geocoder: Geocoder,
-    chunk_rows: int, workers: int = 1,
+    chunk_rows: int, workers: int = 1, rows: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Geocode the records file ``records`` in chunks of ``chunk_rows`` rows into the files
     ``placed`` and ``unmatched``; returns the accounting (module doc). Chunks are placed
-    by ``workers`` forked processes when more than one (the same files for any number)."""
+    by ``workers`` forked processes when more than one (the same files for any number).
+    ``rows``: only the rows ``[start, stop)`` of the file (module doc)."""
     records = Path(records)
     total = parquet_rows(records)
-    ordered = _collect(geocoder, records, chunk_rows, total)
+    if rows is not None:
+        start, stop = (min(max(int(r), 0), total) for r in rows)
+        rows = (start, max(stop, start))
+        total = rows[1] - rows[0]
+    ordered = _collect(geocoder, records, chunk_rows, total, rows)
     geocoder.match()
     schema = pq.ParquetFile(records).schema_arrow
     parts = []
     progress = Progress(log, "geocode: placing rows", total=total)
     n_chunks = -(-total // max(int(chunk_rows), 1)) if ordered else 1
     shared("geocoder", geocoder)
-    placed_chunks = ordered_map(_place_chunk, _tables(records, chunk_rows, ordered, total),
+    placed_chunks = ordered_map(_place_chunk, _tables(records, chunk_rows, ordered, total,
+                                                      rows),
                                 min(workers, n_chunks), in_flight=workers)
     with _Writer(placed, schema) as wp, _Writer(unmatched, schema) as wu:
         for p, u, counts in placed_chunks:
