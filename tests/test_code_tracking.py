@@ -210,11 +210,16 @@ def rule_inputs(text: str) -> dict[str, set[str]]:
     return inputs
 
 
+#: rules not in the tiny scenario's DAG (geocode_part: stream.geocode_parts > 1 only; it
+#: lists the same package_code("geocode") as geocode)
+NOT_IN_DAG = {"geocode_part"}
+
+
 def test_every_module_is_an_input_of_exactly_the_rules_that_import_it(scratch):
     """Over every module: the DAG Snakemake builds lists it as an input of exactly the rules
     whose scripts load it, so an edit (a newer file) reruns those and no other rule."""
     inputs = rule_inputs(_snakemake(scratch, "-n", "--forceall"))
-    expected = expected_rules(rule_entries())
+    expected = expected_rules({r: f for r, f in rule_entries().items() if r not in NOT_IN_DAG})
     assert set(inputs) >= {r for rules in expected.values() for r in rules}
     for module, rules in expected.items():
         path = str(module_file(module, scratch))

@@ -182,11 +182,12 @@ def test_parts_gathered_equal_one_job(tmp_path, gaz, tables, chunk_rows):  # noq
                        for f in parts) >= 5
 
 
-def test_parts_with_empty_parts_and_no_rows(tmp_path, gaz):
+@pytest.mark.parametrize("with_registry", [False, True])
+def test_parts_with_empty_parts_and_no_rows(tmp_path, gaz, tables, with_registry):  # noqa: F811
     """More parts than rows: empty parts leave no trace in the gathered files; records
-    without rows gather into the files of one job over them. (Without the registry:
-    stclusters.geocode.institution.rows_by_affiliation fails on no rows, in one job too.)"""
-    tables = None  # noqa: F811
+    without rows gather into the files of one job over them, with or without the
+    institution registry (whose affiliation pass once failed on a chunk of no rows)."""
+    tables = tables if with_registry else None
     recs = records().iloc[:3].reset_index(drop=True)
     src = write_records(recs, tmp_path / "few.parquet")
     got, parts = in_parts(tmp_path, src, gaz, tables, 6, 2)

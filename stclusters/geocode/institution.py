@@ -299,7 +299,8 @@ def rows_by_affiliation(
     n = len(texts)
     inst = np.full(n, -1, dtype=np.int64)
     score = np.full(n, np.nan)
-    has = eligible & np.array([isinstance(t, str) and bool(t.strip()) for t in texts])
+    has = eligible & np.array([isinstance(t, str) and bool(t.strip()) for t in texts],
+                               dtype=bool)
     e = np.flatnonzero(has)
     if len(e) == 0:
         return inst, score, set()
