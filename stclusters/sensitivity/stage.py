@@ -143,7 +143,7 @@ def sensitivity(
     factors = joint_factors(comps, st, len(points))
     joint_y, problem = None, None
     if factors and st.base_samples > 0:
-        joint_y, problem = joint_design(stage, factors, points)
+        joint_y, problem = joint_design(stage, factors, points, lg)
         lg.info("joint design: %d runs over %s", joint_y.shape[1], ", ".join(problem["groups"]))
 
     out = _outputs(stage, comps, joint_y, problem)
