@@ -33,6 +33,7 @@ with logged_step(snakemake.log[0], f"sensitivity {name}") as log:
                if f"hdbscan_{s}_{c}" in inp.keys()}
         sources[s] = source_data(s, locs, docs, window=current[s], params=full["params"][s],
                                  hdbscan=hdb)
+    del locs, docs
     engine = Engine(sources, merge["link_km"], merge["attach_km"], seed=st.seed)
     log.info("engine: %d locations, %d link pairs, %d attach candidates (%.1f s)", engine.n,
              engine.pairs.n_link_pairs, engine.pairs.n_attach_candidates, time.perf_counter() - t0)

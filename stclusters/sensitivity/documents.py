@@ -351,11 +351,10 @@ def doc_matrix_file(
     if n_docs:
         np.cumsum(np.concatenate([np.asarray(c, dtype=np.int64).ravel() for c in counts]),
                   out=indptr[1:])
-    m = sparse.csr_matrix(
+    return sparse.csr_matrix(
         (np.concatenate(data) if data else np.zeros(0),
          np.concatenate(indices).astype(idx, copy=False) if indices else np.zeros(0, idx),
          indptr), shape=(n_docs, n_loc))
-    return m
 
 
 def _hdbscan_labels(name: str, counting: str, lab: pd.DataFrame, loc: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from stclusters.cluster import min_weight_for
 from stclusters.geo import to_xyz
 from stclusters.sensitivity.documents import SourceData
 from stclusters.sensitivity.graphs import Graph, estimate_nbytes, graph_labels, radius_graph
-from stclusters.sensitivity.merge_fast import PairTables, merge_labels, pair_tables
+from stclusters.sensitivity.merge_fast import PairTables, merge_labels, pair_tables, release_memory
 from stclusters.sensitivity.runs import HDBSCAN, NOMINAL, SOURCE_CODES, STREAMS, Point, Run
 
 
@@ -64,7 +64,7 @@ class Engine:
     the index of the source in sorted order). Built once: the :class:`PairTables`
     (``pairs``) and, lazily, each source's neighbour graph per radius (kept while they
     fit in ``graph_mb``; the caches of replicate weights, labels and merges in
-    ``cache_mb`` each). :meth:`merge` then reproduces ``build_st_clusters``'s partition
+    ``cache_mb`` each; a batch of runs' labels, :meth:`prefetch`, in ``prefetch_mb``). :meth:`merge` then reproduces ``build_st_clusters``'s partition
     for any per-source labels without a spatial query.
     """
 
@@ -76,7 +76,8 @@ class Engine:
         seed: int = 0,
         cache_size: int = 64,
         graph_mb: float = 1500,
-        cache_mb: float = 300,
+        cache_mb: float = 150,
+        prefetch_mb: float = 400,
     ):
         self.sources = {s: sources[s] for s in sorted(sources)}
         self.link_km, self.attach_km, self.seed = float(link_km), float(attach_km), int(seed)
@@ -98,6 +99,8 @@ class Engine:
         self._labels = _Cache(cache_size * max(1, len(names)), cache_bytes)
         self._weights = _Cache(cache_size * max(1, len(names)), cache_bytes)
         self._merged = _Cache(cache_size, cache_bytes)
+        self._prefetched: dict[tuple[str, Point, str, int], np.ndarray] = {}
+        self.prefetch_bytes = float(prefetch_mb) * 1e6
 
     def graph(self, source: str, eps_km: float) -> Graph:
         """The source's neighbour graph at radius ``eps_km``
@@ -120,6 +123,7 @@ class Engine:
             np.zeros(1, np.int64), np.zeros(0, np.int32))
         self.graphs_built += 1
         self._graphs[key] = g
+        release_memory()
         return g
 
     def replicate_docs(self, source: str, replicate: int) -> np.ndarray:
@@ -153,17 +157,43 @@ class Engine:
                 raise ValueError(f"{source}: no HDBSCAN labels for {counting} counting")
             return s.hdbscan[counting]
 
+        key = (source, point, counting, replicate)
+        if key in self._prefetched:
+            return self._prefetched[key]
+
         def make():
-            if point.kind == NOMINAL:
-                eps = s.params["eps_km"]
-                share, mw = s.params.get("min_share"), s.params.get("min_weight")
-            else:
-                eps, share, mw = point.eps_km, point.min_share, None
+            eps, share, mw = self._dbscan_params(source, point)
             w = self.weights(source, counting, replicate)
             threshold = min_weight_for(float(w.sum()), min_share=share, min_weight=mw)
             return graph_labels(self.graph(source, eps), w, threshold)
 
-        return self._labels.get_or((source, point, counting, replicate), make)
+        return self._labels.get_or(key, make)
+
+    def _dbscan_params(self, source: str, point: Point) -> tuple[float, float | None,
+                                                                 float | None]:
+        """(eps_km, min_share, min_weight) of a DBSCAN point for ``source``."""
+        s = self.sources[source]
+        if point.kind == NOMINAL:
+            return float(s.params["eps_km"]), s.params.get("min_share"), s.params.get(
+                "min_weight")
+        return float(point.eps_km), point.min_share, None
+
+    def prefetch(self, keys: Iterable[tuple[str, Point, str, int]]) -> None:
+        """Compute the labels of ``keys`` ((source, point, counting, replicate)) source
+        by source and radius by radius, so that each neighbour graph is needed once
+        however few fit in ``graph_mb``; :meth:`labels` returns them until the next
+        call. The batch's labels are held at once: see :meth:`batch_runs`."""
+        self._prefetched = {}
+        todo = sorted({k for k in keys if k[1].kind != HDBSCAN},
+                      key=lambda k: (k[0], self._dbscan_params(k[0], k[1])[0]))
+        for k in todo:
+            self._prefetched[k] = self.labels(*k)
+
+    def batch_runs(self, n_sources: int) -> int:
+        """How many runs of ``n_sources`` sources a :meth:`prefetch` may hold labels of
+        in ``prefetch_mb``."""
+        per_run = 8 * max(1, self.n) * max(1, n_sources) / max(1, len(self.sources))
+        return max(1, int(self.prefetch_bytes // per_run))
 
     def merge(self, labels: Mapping[str, np.ndarray]) -> tuple[np.ndarray, int]:
         """S&T cluster of every universe location (-1: none or source not in the run) for

@@ -53,11 +53,11 @@ def block_neighbours(tree: cKDTree, xyz: np.ndarray, lo: int, hi: int, r: float
     """Every (u, v) with ``lo <= u < hi`` and point ``v`` of ``tree`` (built on ``xyz``)
     within chord ``r`` (u itself included), sorted by u then v."""
     rec = cKDTree(xyz[lo:hi]).sparse_distance_matrix(tree, r, output_type="ndarray")
-    u = rec["i"].astype(np.int64) + lo
-    v = rec["j"].astype(np.int64)
+    n = np.int64(len(xyz))
+    key = rec["i"].astype(np.int64) * n + rec["j"]
     del rec
-    o = np.lexsort((v, u))
-    return u[o], v[o]
+    key.sort()
+    return key // n + lo, key % n
 
 
 def radius_graph(xyz: np.ndarray, eps_km: float, tree: cKDTree | None = None) -> Graph:

@@ -32,6 +32,7 @@ order the full table would hold).
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -101,29 +102,62 @@ def pair_tables(xyz: np.ndarray, src: np.ndarray, link_km: float, attach_km: flo
     for lo in range(0, n if tree is not None else 0, block):
         hi = min(lo + block, n)
         u, v = block_neighbours(tree, xyz, lo, hi, r)
-        keep = u != v
-        u, v = u[keep], v[keep]
         d = _distance(xyz, u, v)
-        lk = (v > u) & (src[u] != src[v]) & (d <= r_link)
-        links.append(v[lk].astype(idx))
-        link_n[lo:hi] = np.bincount(u[lk] - lo, minlength=hi - lo)
-        near = d <= r_att
-        u, v, d = u[near], v[near], d[near]
-        o = np.lexsort((v, d, u))  # by location, then distance, then index
-        u, v = u[o], v[o]
-        rank = np.arange(len(u)) - np.searchsorted(u, u, side="left")
-        first = rank < candidates
-        atts.append(v[first].astype(idx))
-        cnt = np.bincount(u - lo, minlength=hi - lo)
-        att_n[lo:hi] = np.minimum(cnt, candidates)
-        att_more[lo:hi] = cnt > candidates
-        del u, v, d, o, rank, first, keep, lk, near
+        lv, ln, av, an, more = _block_tables(u, v, d, src, r_link, r_att, candidates, lo, hi)
+        links.append(lv.astype(idx))
+        atts.append(av.astype(idx))
+        link_n[lo:hi], att_n[lo:hi], att_more[lo:hi] = ln, an, more
+        del u, v, d, lv, av
+    release_memory()
     return PairTables(
         link_ptr=np.concatenate([[0], np.cumsum(link_n)]).astype(np.int64),
         link_v=np.concatenate(links) if links else np.empty(0, idx),
         att_ptr=np.concatenate([[0], np.cumsum(att_n)]).astype(np.int64),
         att_v=np.concatenate(atts) if atts else np.empty(0, idx),
         att_more=att_more, xyz=xyz, tree=tree, r_query=r, r_att=r_att)
+
+
+@numba.njit(cache=True)
+def _block_tables(u: np.ndarray, v: np.ndarray, d: np.ndarray, src: np.ndarray,
+                  r_link: float, r_att: float, k: int, lo: int, hi: int):  # pragma: no cover
+    """One row block's links (partners of higher index and another source within
+    ``r_link``) and nearest ``k`` attachment candidates (within ``r_att``, by distance
+    then index) from its neighbours ``(u, v)`` (sorted by u, then v) at chord ``d``."""
+    m = hi - lo
+    link_n = np.zeros(m, dtype=np.int64)
+    att_n = np.zeros(m, dtype=np.int64)
+    more = np.zeros(m, dtype=np.bool_)
+    link_v = np.empty(len(u), dtype=np.int64)
+    att_v = np.empty(min(len(u), m * k), dtype=np.int64)
+    nl = na = 0
+    start = 0
+    while start < len(u):
+        stop = start
+        while stop < len(u) and u[stop] == u[start]:
+            stop += 1
+        row = u[start] - lo
+        cand = np.empty(stop - start, dtype=np.int64)
+        nc = 0
+        for t in range(start, stop):
+            if v[t] == u[t]:
+                continue
+            if v[t] > u[t] and src[u[t]] != src[v[t]] and d[t] <= r_link:
+                link_v[nl] = v[t]
+                nl += 1
+                link_n[row] += 1
+            if d[t] <= r_att:
+                cand[nc] = t
+                nc += 1
+        if nc:
+            o = np.argsort(d[cand[:nc]], kind="mergesort")  # stable: ties by index
+            take = min(nc, k)
+            for q in range(take):
+                att_v[na] = v[cand[o[q]]]
+                na += 1
+            att_n[row] = take
+            more[row] = nc > k
+        start = stop
+    return link_v[:nl].copy(), link_n, att_v[:na].copy(), att_n, more
 
 
 def merge_labels(
@@ -220,24 +254,42 @@ def _attach_kept(att_ptr: np.ndarray, att_v: np.ndarray, att_more: np.ndarray,
 
 def _attach(tables: PairTables, cid: np.ndarray, noise: np.ndarray, member: np.ndarray) -> None:
     """Rule 3, in place: each noise location takes the cluster of its nearest member
-    candidate (the first one in distance, then index, order)."""
+    candidate (the first one in distance, then index, order). Locations whose kept
+    candidates hold no member ask a KD-tree of the run's members for their nearest one;
+    where the two nearest are too close to tell apart, every member at that distance
+    is compared with the tables' distance formula, so the pick is the tables' one."""
     more = np.flatnonzero(_attach_kept(tables.att_ptr, tables.att_v, tables.att_more, cid,
                                        noise, member))
     if not len(more):
         return
-    # cid of members is final: look these up whole, in the same order
-    for lo in range(0, len(more), 1 << 12):
-        us = more[lo : lo + (1 << 12)]
-        lists = tables.tree.query_ball_point(tables.xyz[us], tables.r_query)
-        u = np.repeat(us, [len(x) for x in lists]).astype(np.int64)
-        v = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists])
-        keep = u != v
-        u, v = u[keep], v[keep]
-        d = _distance(tables.xyz, u, v)
-        ok = (d <= tables.r_att) & member[v]
-        u, v, d = u[ok], v[ok], d[ok]
-        o = np.lexsort((v, d, u))
-        u, v = u[o], v[o]
-        first = np.ones(len(u), dtype=bool)
-        first[1:] = u[1:] != u[:-1]
-        cid[u[first]] = cid[v[first]]
+    members = np.flatnonzero(member)  # cid of members is final
+    if not len(members):
+        return
+    tree = cKDTree(tables.xyz[members])
+    bound = tables.r_att * (1 + 1e-9)
+    dist, pos = tree.query(tables.xyz[more], k=2, distance_upper_bound=bound)
+    hit = np.isfinite(dist[:, 0])
+    clear = hit & ~(dist[:, 1] <= dist[:, 0] * (1 + 1e-9) + 1e-15)
+    u, v = more[clear], members[pos[clear, 0]]
+    ok = _distance(tables.xyz, u, v) <= tables.r_att
+    cid[u[ok]] = cid[v[ok]]
+    tied = np.flatnonzero(hit & ~clear)
+    for i in tied:  # rare: equidistant members (a grid); all of them within a hair
+        near = np.asarray(tree.query_ball_point(tables.xyz[more[i]],
+                                                dist[i, 0] * (1 + 1e-9) + 1e-15), dtype=np.int64)
+        cand = members[near]
+        uu = np.full(len(cand), more[i])
+        d = _distance(tables.xyz, uu, cand)
+        keep = d <= tables.r_att
+        if keep.any():
+            o = np.lexsort((cand[keep], d[keep]))
+            cid[more[i]] = cid[cand[keep][o[0]]]
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps freed blocks of a few MB,
+    so a process that built large tables in blocks would otherwise hold them)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

@@ -86,8 +86,9 @@ def joint_design(
     order = sorted(range(len(runs)), key=lambda r: (
         where[runs[r].point], runs[r].counting, runs[r].replicate, runs[r].vc_in))
     done: dict[int, tuple[np.ndarray, int]] = {}
-    for step, r in enumerate(order, 1):
-        done[r] = stage.evaluate(runs[r])
+    for step, (r, res) in enumerate(zip(order, stage.evaluate_many([runs[r] for r in order]),
+                                        strict=True), 1):
+        done[r] = res
         if logger is not None and (step % 64 == 0 or step == len(order)):
             logger.info("joint design: %d of %d runs", step, len(order))
     ys = []
