@@ -165,3 +165,18 @@ def test_a_small_graph_budget_rebuilds_graphs_to_the_same_labels(world):
     assert big.graphs_built == 6  # 3 radii x 2 sources, each built once
     assert small.graphs_built > big.graphs_built
     assert len(small._graphs) == 1
+
+
+def test_document_numbers_follow_python_string_order():
+    """Arrow's sort of the ids gives the numbers np.sort + searchsorted gave (code point
+    order, a repeated id numbered at its first position)."""
+    rng = np.random.default_rng(5)
+    alphabet = list("aZ09_-é中😀 ") + ["W1", "w10", "W2"]
+    blocks = [np.array(sorted({"".join(rng.choice(alphabet, rng.integers(0, 5)))
+                               for _ in range(40)}), dtype=object) for _ in range(4)]
+    blocks.append(np.concatenate([blocks[0][:3], blocks[2][-2:]]))  # ids seen again
+    every = np.sort(np.concatenate(blocks))
+    want = [np.searchsorted(every, b) for b in blocks]
+    got = documents._first_positions([pa.array(b, type=pa.large_string()) for b in blocks])
+    for w, g in zip(want, got, strict=True):
+        assert np.array_equal(w, g)

@@ -122,10 +122,12 @@ def _doc_location_parts(
     """The rows of :func:`doc_locations` of blocks of rows that hold whole documents.
 
     Each block is summed per (source, document, location) at once; its rows are kept as
-    numbers (document codes local to the block) and each document id once, so memory is
-    about 30 bytes per result row plus the document ids.
+    numbers (document codes local to the block) and its document ids once, as Arrow
+    strings (about 25 bytes each), so memory is about 30 bytes per result row plus the
+    document ids; the blocks' numbers are moved into the result one block at a time.
     """
-    parts, doc_ids = [], {}  # per block: numbers; per source: the blocks' document ids
+    parts = []  # per block and source: numbers (document codes local to the block)
+    doc_ids: dict[str, list[pa.Array]] = {}  # per source: each block's document ids
     source_dtype = None
     for block in blocks:
         kept, _ = weighted_rows(block, counting, round_deg, exclude_methods, renormalize)
@@ -136,34 +138,59 @@ def _doc_location_parts(
         del kept
         for src, g in agg.groupby("source", sort=True):
             local, uniq = pd.factorize(g["doc_id"])
-            doc_ids.setdefault(src, []).append(np.asarray(uniq, dtype=object))
-            parts.append((src, len(doc_ids[src]) - 1, local.astype(np.int64),
+            doc_ids.setdefault(src, []).append(
+                pa.array(np.asarray(uniq, dtype=object), type=pa.large_string()))
+            parts.append([src, len(doc_ids[src]) - 1, local.astype(np.int32),
                           g["loc_id"].to_numpy(np.int64), g["year"].to_numpy(np.int32),
-                          g["weight"].to_numpy(np.float64)))
-    # documents numbered 0..n-1 per source in doc_id order
+                          g["weight"].to_numpy(np.float64)])
+        del agg
+    # documents numbered 0..n-1 per source in doc_id order (a document id's number is
+    # its first position among the sorted ids of all blocks)
     glob = {}
-    for src, ids in doc_ids.items():
-        order = np.sort(np.concatenate(ids))
-        glob[src] = [np.searchsorted(order, u) for u in ids]
-        del order
-    doc_ids.clear()
+    for src in list(doc_ids):
+        glob[src] = _first_positions(doc_ids.pop(src))
     sources = sorted(glob)
     src_code = {s: i for i, s in enumerate(sources)}
-
-    def cat(values, dtype):
-        return np.concatenate(values).astype(dtype, copy=False) if values else \
-            np.zeros(0, dtype)
-
-    code_dtype = np.int8 if len(sources) < 128 else np.int64
-    code = cat([np.full(len(p[2]), src_code[p[0]], code_dtype) for p in parts], code_dtype)
-    doc = cat([glob[p[0]][p[1]][p[2]] for p in parts], np.int64)
-    del glob
-    loc = cat([p[3] for p in parts], np.int64)
-    year = cat([p[4] for p in parts], np.int32)
-    weight = cat([p[5] for p in parts], np.float64)
-    del parts
+    total = sum(len(p[2]) for p in parts)
+    code = np.empty(total, dtype=np.int8 if len(sources) < 128 else np.int64)
+    doc = np.empty(total, dtype=np.int64)
+    loc = np.empty(total, dtype=np.int64)
+    year = np.empty(total, dtype=np.int32)
+    weight = np.empty(total, dtype=np.float64)
+    pos = 0
+    for i, (src, b, local, lo, yr, wt) in enumerate(parts):
+        end = pos + len(local)
+        code[pos:end] = src_code[src]
+        doc[pos:end] = glob[src][b][local]
+        loc[pos:end], year[pos:end], weight[pos:end] = lo, yr, wt
+        parts[i] = None  # free the block's numbers as they move
+        pos = end
+    del glob, parts
     order = np.lexsort((loc, doc, code))
     return _Parts(sources, source_dtype, code, doc, loc, year, weight, order)
+
+
+def _first_positions(ids: list[pa.Array]) -> list[np.ndarray]:
+    """For each block's document ids, each id's first position among all blocks' ids
+    sorted (what ``np.searchsorted(np.sort(all ids), block ids)`` gives), by Arrow's
+    sort of the UTF-8 strings (the code point order Python's sort gives)."""
+    sizes = [len(a) for a in ids]
+    every = pa.chunked_array(ids, type=pa.large_string()).combine_chunks()
+    ids.clear()
+    n = len(every)
+    order = pc.sort_indices(every).to_numpy().astype(np.int64)
+    ranked = every.take(pa.array(order))
+    del every
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = pc.not_equal(ranked.slice(1), ranked.slice(0, n - 1)).to_numpy(
+            zero_copy_only=False)
+    del ranked
+    first = np.maximum.accumulate(np.where(new, np.arange(n, dtype=np.int64), 0))
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = first
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return [pos[bounds[k] : bounds[k + 1]] for k in range(len(sizes))]
 
 
 def _frames(parts: _Parts, rows: int) -> Iterator[pd.DataFrame]:
