@@ -73,9 +73,12 @@ RESOURCES = {
     # location-organisation (7.3 M of them at 9.1 M rows: 2.19 GiB)
     "locations": {"mem": 300, "per_chunk_mrow": 900, "rows_per_mb": 35_000, "per_mb": 4.7,
                   "minutes_per_mb": 0.2},
-    # as locations, holding its result (about 30 bytes per document-location row): 1.60 GiB
+    # as locations, holding its result (about 30 bytes per document-location row, and the
+    # document ids as Arrow strings) and writing it one row group at a time: 1.60 GiB at
+    # 9.1 M rows; 3.11 / 2.88 GB (fractional / whole) at 50.4 M rows (1,253 MB of records,
+    # 36.4 M document-location rows; 3.84 / 6.51 GB before)
     "sensitivity_doc_locations": {"mem": 330, "per_chunk_mrow": 500, "rows_per_mb": 35_000,
-                                  "per_mb": 3.5, "minutes_per_mb": 0.2},
+                                  "per_mb": 2.3, "minutes_per_mb": 0.2},
     "cluster_source": {
         "by": "algorithm",
         # 315, 340 and 350 (cluster_source, merge_clusters, rank): their sampled job peaks
@@ -96,7 +99,13 @@ RESOURCES = {
     "regional_ranking": {"mem": 230, "per_mb": 5, "minutes_per_mb": 2},
     "rank": {"mem": 350, "per_mb": 6},
     "compare_variants": {"mem": 230},
-    "sensitivity": {"mem": 250, "per_mb": 80, "minutes": 30, "minutes_per_mb": 10},
+    # the document matrices (12 bytes a document-location entry in the window, about 3 MB
+    # per MB of document tables), the pair tables (CSR links within link_km, 32 attachment
+    # candidates a location), neighbour graphs within 1.5 GB and caches within 150 MB
+    # each (stclusters/sensitivity/engine.py): 560-584 MB at the demo scale (5.9 MB of
+    # inputs), 5.49 GB at scale 166 (410 MB of inputs, 2.4 M locations; killed at 24 GB
+    # before); minutes: about 1 at the demo scale, about 60 at scale 166
+    "sensitivity": {"mem": 300, "per_mb": 14, "minutes": 30, "minutes_per_mb": 0.3},
     "tables": {"mem": 200},
     "fidelity": {"mem": 250},
     "extended_table": {"mem": 220},

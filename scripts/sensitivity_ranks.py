@@ -26,16 +26,17 @@ with logged_step(snakemake.log[0], f"sensitivity {name}") as log:
     current = {s: w["current"] for s, w in full["windows"].items()}
     locs = {c: window_sum(read_parquet(inp[f"locations_{c}"]), current, ["loc_id"])
             for c in countings}
-    docs = {c: read_parquet(inp[f"docs_{c}"]) for c in countings}
+    docs = {c: inp[f"docs_{c}"] for c in countings}  # read source by source
     sources = {}
     for s in full["sources"]:
         hdb = {c: read_parquet(inp[f"hdbscan_{s}_{c}"]) for c in countings
                if f"hdbscan_{s}_{c}" in inp.keys()}
         sources[s] = source_data(s, locs, docs, window=current[s], params=full["params"][s],
                                  hdbscan=hdb)
+    del locs, docs
     engine = Engine(sources, merge["link_km"], merge["attach_km"], seed=st.seed)
     log.info("engine: %d locations, %d link pairs, %d attach candidates (%.1f s)", engine.n,
-             engine.pairs.n_link_pairs, len(engine.pairs.att_v), time.perf_counter() - t0)
+             engine.pairs.n_link_pairs, engine.pairs.n_attach_candidates, time.perf_counter() - t0)
     # the in-process DBSCAN must give the workflow's own labels at the nominal point
     for s in full["sources"]:
         cached = read_parquet(inp[f"labels_{s}"]).set_index("loc_id")["label"]
@@ -70,5 +71,6 @@ with logged_step(snakemake.log[0], f"sensitivity {name}") as log:
             top[top["rank"] > st.top_n - 10]["interval_width"].mean()),
     }
     write_json(snakemake.output.summary, summary, default=int)
+    log.info("neighbour graphs built: %d", engine.graphs_built)
     log.info("indices:\n%s", out["indices"].to_string())
     log.info("top 10:\n%s", u.head(10).to_string())

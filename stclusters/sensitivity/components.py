@@ -56,15 +56,18 @@ def weight_vectors(
 
 def _sweep(stage: Stage, points: Sequence[Point], lg: logging.Logger) -> None:
     """Every clustering point but the nominal one."""
-    for p in points[1:]:
-        stage.add("sweep", Run(p, stage.counting, stage.has_vc))
+    stage.add_many("sweep", [Run(p, stage.counting, stage.has_vc) for p in points[1:]])
     lg.info("sweep: %d points", len(points) - 1)
 
 
 def _bootstrap(stage: Stage, points: Sequence[Point], lg: logging.Logger) -> None:
     """The nominal point on each bootstrap replicate of the documents."""
-    for b in range(stage.settings.replicates):
-        stage.add("bootstrap", Run(Point(NOMINAL), stage.counting, stage.has_vc, replicate=b))
+    reps = stage.settings.replicates
+    for lo in range(0, reps, 50):
+        stage.add_many("bootstrap", [Run(Point(NOMINAL), stage.counting, stage.has_vc,
+                                         replicate=b) for b in range(lo, min(lo + 50, reps))])
+        if lo + 50 < reps:
+            lg.info("bootstrap: %d of %d replicates", lo + 50, reps)
     lg.info("bootstrap: %d replicates", stage.settings.replicates)
 
 

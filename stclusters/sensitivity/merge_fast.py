@@ -19,90 +19,145 @@ nominal run and stops on any difference
 (:class:`stclusters.sensitivity.stage.NominalMismatchError`): a change to
 ``build_st_clusters`` must be made here too.
 
-How: :func:`pair_tables` lists once, over the universe of all locations, the
-cross-source pairs within ``link_km`` (grouped by source pair) and each location's
-candidates within ``attach_km`` sorted by distance (CSR); :func:`merge_labels` then
-filters the pairs to members, takes connected components of the small graph of source
-clusters, and attaches noise with a vectorised "first candidate that is a member".
+How: :func:`pair_tables` lists once, over the universe of all locations, row block by
+row block (bounded memory), each location's cross-source partners within ``link_km`` of
+higher index (CSR, 4 bytes a pair) and its nearest :data:`ATTACH_CANDIDATES` candidates
+within ``attach_km`` sorted by distance, then index; :func:`merge_labels` then takes the
+connected components of the source clusters over the links between members (one
+union-find pass) and attaches each noise location to its first candidate that is a
+member; a noise location whose kept candidates hold no member but that has more
+candidates gets its whole candidate list from the KD-tree (the same list, distances and
+order the full table would hold).
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from stclusters.arrays import unique
 from stclusters.cluster import _radius
+from stclusters.sensitivity.graphs import _find, block_neighbours
 
-_DENSE_DEDUPE = 50_000_000  # node pairs up to which links are deduplicated on a bitmap
+ATTACH_CANDIDATES = 32
+"""Attachment candidates kept per location (the nearest); more are looked up when a
+noise location's kept ones hold no member."""
 
 
 @dataclass
 class PairTables:
-    """The universe's pairs: ``links[(a, b)]`` = (i, j) location pairs of sources a < b
-    within ``link_km``; ``att_v[att_ptr[u]:att_ptr[u + 1]]`` = the locations within
-    ``attach_km`` of location ``u``, nearest first (ties by index)."""
+    """The universe's pairs: ``link_v[link_ptr[u]:link_ptr[u + 1]]`` = the locations of
+    higher index and another source within ``link_km`` of ``u``;
+    ``att_v[att_ptr[u]:att_ptr[u + 1]]`` = the nearest (at most
+    :data:`ATTACH_CANDIDATES`) locations within ``attach_km`` of ``u``, nearest first
+    (ties by index), ``att_more[u]``: whether ``u`` has more; ``xyz``, ``tree``,
+    ``r_query``, ``r_att``: what looks the others up."""
 
-    links: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]
-    att_v: np.ndarray
+    link_ptr: np.ndarray
+    link_v: np.ndarray
     att_ptr: np.ndarray
+    att_v: np.ndarray
+    att_more: np.ndarray
+    xyz: np.ndarray
+    tree: cKDTree | None
+    r_query: float
+    r_att: float
 
     @property
     def n_link_pairs(self) -> int:
         """Number of cross-source location pairs within ``link_km``."""
-        return int(sum(len(i) for i, _ in self.links.values()))
+        return len(self.link_v)
+
+    @property
+    def n_attach_candidates(self) -> int:
+        """Number of attachment candidates kept."""
+        return len(self.att_v)
 
 
-def pair_tables(xyz: np.ndarray, src: np.ndarray, link_km: float, attach_km: float) -> PairTables:
+def _distance(xyz: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Chord between points ``u`` and ``v`` (one formula for every table and lookup, so
+    ties order alike)."""
+    return np.sqrt(((xyz[u] - xyz[v]) ** 2).sum(axis=1))
+
+
+def pair_tables(xyz: np.ndarray, src: np.ndarray, link_km: float, attach_km: float,
+                candidates: int = ATTACH_CANDIDATES) -> PairTables:
     """:class:`PairTables` of unit-sphere points ``xyz`` of sources ``src`` (small ints,
-    non-decreasing: the universe is ordered by source)."""
+    non-decreasing: the universe is ordered by source), listed in row blocks."""
     n = len(xyz)
     r_link = _radius(link_km) if link_km > 0 else -1.0
     r_att = _radius(attach_km) if attach_km > 0 else -1.0
     r = max(r_link, r_att)
     idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    if n < 2 or r < 0:
-        i = j = np.empty(0, idx)
-        d = np.empty(0)
-    else:
-        p = cKDTree(xyz).query_pairs(r, output_type="ndarray")
-        i, j = p[:, 0].astype(idx), p[:, 1].astype(idx)
-        del p
-        d = np.sqrt(((xyz[i] - xyz[j]) ** 2).sum(axis=1))
-    links = _cross_source_pairs(src, i, j, d <= r_link)
-    att_v, att_ptr = _attach_candidates(n, i, j, d, d <= r_att)
-    return PairTables(links, att_v, att_ptr)
+    link_n = np.zeros(n, dtype=np.int64)
+    att_n = np.zeros(n, dtype=np.int64)
+    att_more = np.zeros(n, dtype=bool)
+    links, atts = [], []
+    tree = cKDTree(xyz) if n >= 2 and r >= 0 else None
+    block = 1 << 13
+    for lo in range(0, n if tree is not None else 0, block):
+        hi = min(lo + block, n)
+        u, v = block_neighbours(tree, xyz, lo, hi, r)
+        d = _distance(xyz, u, v)
+        lv, ln, av, an, more = _block_tables(u, v, d, src, r_link, r_att, candidates, lo, hi)
+        links.append(lv.astype(idx))
+        atts.append(av.astype(idx))
+        link_n[lo:hi], att_n[lo:hi], att_more[lo:hi] = ln, an, more
+        del u, v, d, lv, av
+    release_memory()
+    return PairTables(
+        link_ptr=np.concatenate([[0], np.cumsum(link_n)]).astype(np.int64),
+        link_v=np.concatenate(links) if links else np.empty(0, idx),
+        att_ptr=np.concatenate([[0], np.cumsum(att_n)]).astype(np.int64),
+        att_v=np.concatenate(atts) if atts else np.empty(0, idx),
+        att_more=att_more, xyz=xyz, tree=tree, r_query=r, r_att=r_att)
 
 
-def _cross_source_pairs(
-    src: np.ndarray, i: np.ndarray, j: np.ndarray, near: np.ndarray
-) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
-    """The ``near`` pairs of different sources, grouped by source pair (i < j, so
-    src_i <= src_j)."""
-    cross = (src[i] != src[j]) & near
-    li, lj = i[cross], j[cross]
-    pair_src = src[li].astype(np.int64) * 128 + src[lj]
-    links = {}
-    for key in unique(pair_src):
-        m = pair_src == key
-        links[(int(key) // 128, int(key) % 128)] = (li[m], lj[m])
-    return links
-
-
-def _attach_candidates(
-    n: int, i: np.ndarray, j: np.ndarray, d: np.ndarray, near: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """CSR of each location's ``near`` neighbours by distance, then index."""
-    u = np.concatenate([i[near], j[near]])
-    v = np.concatenate([j[near], i[near]])
-    dd = np.concatenate([d[near], d[near]])
-    o = np.lexsort((v, dd, u))  # by location, then distance, then index
-    return v[o], np.concatenate([[0], np.cumsum(np.bincount(u, minlength=n))])
+@numba.njit(cache=True)
+def _block_tables(u: np.ndarray, v: np.ndarray, d: np.ndarray, src: np.ndarray,
+                  r_link: float, r_att: float, k: int, lo: int, hi: int):  # pragma: no cover
+    """One row block's links (partners of higher index and another source within
+    ``r_link``) and nearest ``k`` attachment candidates (within ``r_att``, by distance
+    then index) from its neighbours ``(u, v)`` (sorted by u, then v) at chord ``d``."""
+    m = hi - lo
+    link_n = np.zeros(m, dtype=np.int64)
+    att_n = np.zeros(m, dtype=np.int64)
+    more = np.zeros(m, dtype=np.bool_)
+    link_v = np.empty(len(u), dtype=np.int64)
+    att_v = np.empty(min(len(u), m * k), dtype=np.int64)
+    nl = na = 0
+    start = 0
+    while start < len(u):
+        stop = start
+        while stop < len(u) and u[stop] == u[start]:
+            stop += 1
+        row = u[start] - lo
+        cand = np.empty(stop - start, dtype=np.int64)
+        nc = 0
+        for t in range(start, stop):
+            if v[t] == u[t]:
+                continue
+            if v[t] > u[t] and src[u[t]] != src[v[t]] and d[t] <= r_link:
+                link_v[nl] = v[t]
+                nl += 1
+                link_n[row] += 1
+            if d[t] <= r_att:
+                cand[nc] = t
+                nc += 1
+        if nc:
+            o = np.argsort(d[cand[:nc]], kind="mergesort")  # stable: ties by index
+            take = min(nc, k)
+            for q in range(take):
+                att_v[na] = v[cand[o[q]]]
+                na += 1
+            att_n[row] = take
+            more[row] = nc > k
+        start = stop
+    return link_v[:nl].copy(), link_n, att_v[:na].copy(), att_n, more
 
 
 def merge_labels(
@@ -122,11 +177,10 @@ def merge_labels(
     cid = np.full(n, -1, dtype=np.int64)
     if n_nodes == 0:
         return cid, 0
-    codes = {spans[s][0] for s in labels}
-    comp = _link_components(tables, codes, member, node, n_nodes)
+    comp = _link_components(tables.link_ptr, tables.link_v, member, node, n_nodes)
     cid[member] = comp[node[member]]
     if attach:
-        _attach(tables, cid, np.flatnonzero(lab == -1), member)
+        _attach(tables, cid, lab == -1, member)
     present, inv = np.unique(cid[cid >= 0], return_inverse=True)
     cid[cid >= 0] = inv.ravel()
     return cid, len(present)
@@ -149,45 +203,93 @@ def _source_nodes(
     return lab, node, n_nodes
 
 
-def _link_components(
-    tables: PairTables, codes: set[int], member: np.ndarray, node: np.ndarray, n_nodes: int
-) -> np.ndarray:
-    """Connected component of every source-cluster node, over the links between members
-    of the run's sources (rules 1 and 2)."""
-    parts_a, parts_b = [], []
-    for (sa, sb), (li, lj) in tables.links.items():
-        if sa in codes and sb in codes:
-            keep = np.flatnonzero(member[li] & member[lj])
-            parts_a.append(node[li[keep]])
-            parts_b.append(node[lj[keep]])
-    a = np.concatenate(parts_a) if parts_a else np.empty(0, np.int64)
-    b = np.concatenate(parts_b) if parts_b else np.empty(0, np.int64)
-    if n_nodes * n_nodes <= _DENSE_DEDUPE:  # dedupe the node pairs on a dense bitmap
-        seen = np.zeros(n_nodes * n_nodes, dtype=bool)
-        seen[a * n_nodes + b] = True
-        flat = np.flatnonzero(seen)
-        a, b = flat // n_nodes, flat % n_nodes
-    g = sparse.csr_matrix((np.ones(len(a), dtype=bool), (a, b)), shape=(n_nodes, n_nodes))
-    _, comp = connected_components(g, directed=True, connection="weak")
+@numba.njit(cache=True)
+def _link_components(link_ptr: np.ndarray, link_v: np.ndarray, member: np.ndarray,
+                     node: np.ndarray, n_nodes: int) -> np.ndarray:  # pragma: no cover
+    """Connected component of every source-cluster node over the links between members
+    (rules 1 and 2), numbered by lowest node."""
+    parent = np.arange(n_nodes)
+    for u in range(len(member)):
+        if member[u]:
+            for k in range(link_ptr[u], link_ptr[u + 1]):
+                v = link_v[k]
+                if member[v]:
+                    x = _find(parent, node[u])
+                    y = _find(parent, node[v])
+                    if x < y:
+                        parent[y] = x
+                    elif y < x:
+                        parent[x] = y
+    comp = np.full(n_nodes, -1, dtype=np.int64)
+    nxt = 0
+    for i in range(n_nodes):
+        r = _find(parent, i)  # the lowest node of its component
+        if comp[r] < 0:
+            comp[r] = nxt
+            nxt += 1
+        comp[i] = comp[r]
     return comp
 
 
+@numba.njit(cache=True)
+def _attach_kept(att_ptr: np.ndarray, att_v: np.ndarray, att_more: np.ndarray,
+                 cid: np.ndarray, noise: np.ndarray, member: np.ndarray
+                 ) -> np.ndarray:  # pragma: no cover - compiled
+    """Rule 3 on the kept candidates, in place; returns the noise locations to look up
+    (no member among kept candidates, more candidates exist)."""
+    out = np.zeros(len(noise), dtype=np.bool_)
+    for u in range(len(noise)):
+        if noise[u]:
+            found = False
+            for k in range(att_ptr[u], att_ptr[u + 1]):
+                v = att_v[k]
+                if member[v]:
+                    cid[u] = cid[v]
+                    found = True
+                    break
+            if not found and att_more[u]:
+                out[u] = True
+    return out
+
+
 def _attach(tables: PairTables, cid: np.ndarray, noise: np.ndarray, member: np.ndarray) -> None:
-    """Rule 3, in place: each noise location takes the cluster of its first candidate
-    (the nearest) that is a member."""
-    if not len(noise):
+    """Rule 3, in place: each noise location takes the cluster of its nearest member
+    candidate (the first one in distance, then index, order). Locations whose kept
+    candidates hold no member ask a KD-tree of the run's members for their nearest one;
+    where the two nearest are too close to tell apart, every member at that distance
+    is compared with the tables' distance formula, so the pick is the tables' one."""
+    more = np.flatnonzero(_attach_kept(tables.att_ptr, tables.att_v, tables.att_more, cid,
+                                       noise, member))
+    if not len(more):
         return
-    starts = tables.att_ptr[noise]
-    lens = tables.att_ptr[noise + 1] - starts
-    has = lens > 0
-    noise, starts, lens = noise[has], starts[has], lens[has]
-    if not len(noise):
+    members = np.flatnonzero(member)  # cid of members is final
+    if not len(members):
         return
-    cum = np.cumsum(lens)
-    pos = np.arange(int(cum[-1]), dtype=np.int64) - np.repeat(cum - lens - starts, lens)
-    cand = tables.att_v[pos]
-    ok = np.flatnonzero(member[cand])
-    row = np.searchsorted(cum, ok, side="right")  # which noise location
-    first = np.ones(len(ok), dtype=bool)
-    first[1:] = row[1:] != row[:-1]
-    cid[noise[row[first]]] = cid[cand[ok[first]]]
+    tree = cKDTree(tables.xyz[members])
+    bound = tables.r_att * (1 + 1e-9)
+    dist, pos = tree.query(tables.xyz[more], k=2, distance_upper_bound=bound)
+    hit = np.isfinite(dist[:, 0])
+    clear = hit & ~(dist[:, 1] <= dist[:, 0] * (1 + 1e-9) + 1e-15)
+    u, v = more[clear], members[pos[clear, 0]]
+    ok = _distance(tables.xyz, u, v) <= tables.r_att
+    cid[u[ok]] = cid[v[ok]]
+    tied = np.flatnonzero(hit & ~clear)
+    for i in tied:  # rare: equidistant members (a grid); all of them within a hair
+        near = np.asarray(tree.query_ball_point(tables.xyz[more[i]],
+                                                dist[i, 0] * (1 + 1e-9) + 1e-15), dtype=np.int64)
+        cand = members[near]
+        uu = np.full(len(cand), more[i])
+        d = _distance(tables.xyz, uu, cand)
+        keep = d <= tables.r_att
+        if keep.any():
+            o = np.lexsort((cand[keep], d[keep]))
+            cid[more[i]] = cid[cand[keep][o[0]]]
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps freed blocks of a few MB,
+    so a process that built large tables in blocks would otherwise hold them)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

@@ -14,6 +14,7 @@ summed rank variance; unweighted means are given too).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,8 @@ def saltelli_problem(factors: Sequence[str], source_names: Sequence[str]) -> dic
 
 
 def joint_design(
-    stage: Stage, factors: Sequence[str], points: Sequence[Point]
+    stage: Stage, factors: Sequence[str], points: Sequence[Point],
+    logger: logging.Logger | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Evaluate (and record as ``joint``) every run of the design; returns the ranks
     (clusters x runs) and the SALib problem."""
@@ -73,12 +75,26 @@ def joint_design(
         nom_w = np.array([stage.all_w[s] for s in stage.all_names], dtype=np.float64)
         W = weight_vectors(X[:, [col[f"weight_{s}"] for s in stage.all_names]], nom_w,
                            st.scheme, st.concentration, st.halfwidth)
-    ys = []
+    runs = []
     for r in range(len(X)):
         wts = tuple(zip(stage.all_names, W[r].tolist(), strict=True)) if W is not None \
             else None
-        run = design_run(stage, X[r], col, factors, points, wts)
-        ranks, _ = stage.add("joint", run)
+        runs.append(design_run(stage, X[r], col, factors, points, wts))
+    # evaluated grouped by clustering (each radius's graphs are built once), recorded in
+    # design order: a run's ranks do not depend on the order runs are evaluated in
+    where = {p: i for i, p in enumerate(points)}
+    order = sorted(range(len(runs)), key=lambda r: (
+        where[runs[r].point], runs[r].counting, runs[r].replicate, runs[r].vc_in))
+    done: dict[int, tuple[np.ndarray, int]] = {}
+    for step, (r, res) in enumerate(zip(order, stage.evaluate_many([runs[r] for r in order]),
+                                        strict=True), 1):
+        done[r] = res
+        if logger is not None and (step % 64 == 0 or step == len(order)):
+            logger.info("joint design: %d of %d runs", step, len(order))
+    ys = []
+    for r, run in enumerate(runs):
+        ranks, k = done.pop(r)
+        stage.record("joint", run, ranks, k)
         ys.append(ranks)
     return np.column_stack(ys), problem
 

@@ -6,7 +6,7 @@ runs so far; :meth:`Stage.add` evaluates one run and records it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,24 @@ class Stage:
         self.runs_meta.append(row)
         self.rank_cols.append(ranks.astype(np.int64))
 
+    def evaluate_many(self, runs: Sequence[Run]) -> Iterator[tuple[np.ndarray, int]]:
+        """:meth:`evaluate` of each run, in order, the labels of a batch of runs computed
+        first source by source and radius by radius (:meth:`Engine.prefetch`): each
+        neighbour graph is built once a batch, whatever the graph budget."""
+        batch = self.engine.batch_runs(len(self.all_names))
+        for lo in range(0, len(runs), batch):
+            chunk = runs[lo : lo + batch]
+            self.engine.prefetch((s, r.point, r.counting, r.replicate) for r in chunk
+                                 for s in self.sources_of(r))
+            for r in chunk:
+                yield self.evaluate(r)
+        self.engine.prefetch(())
+
+    def add_many(self, component: str, runs: Sequence[Run]) -> None:
+        """:meth:`evaluate_many` and :meth:`record` runs."""
+        for run, (ranks, k) in zip(runs, self.evaluate_many(runs), strict=True):
+            self.record(component, run, ranks, k)
+
     def add(self, component: str, run: Run) -> tuple[np.ndarray, int]:
         """:meth:`evaluate` and :meth:`record` a run."""
         ranks, k = self.evaluate(run)
@@ -143,7 +161,7 @@ def sensitivity(
     factors = joint_factors(comps, st, len(points))
     joint_y, problem = None, None
     if factors and st.base_samples > 0:
-        joint_y, problem = joint_design(stage, factors, points)
+        joint_y, problem = joint_design(stage, factors, points, lg)
         lg.info("joint design: %d runs over %s", joint_y.shape[1], ", ".join(problem["groups"]))
 
     out = _outputs(stage, comps, joint_y, problem)
