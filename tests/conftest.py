@@ -33,6 +33,7 @@ LONGEST_FIRST = [
     "test_degenerate_inputs.py",
     "test_resume.py",
     "test_realdata_workflow.py",
+    "test_geocode_parts.py",
     "test_figures.py",
     "test_cluster.py",
     "test_gazetteer.py",
