@@ -20,6 +20,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from stclusters.cluster import WEIGHT_RTOL, _radius, _weighted_degree
+from stclusters.unionfind import find as _find
 
 _ROW_BLOCK = 1 << 13  # rows per block when listing neighbours
 
@@ -67,24 +68,26 @@ def radius_graph(xyz: np.ndarray, eps_km: float, tree: cKDTree | None = None) ->
     n = len(xyz)
     tree = cKDTree(xyz) if tree is None else tree
     r = _radius(eps_km)
+    idx = index_dtype(n)
     counts = np.zeros(n, dtype=np.int64)
     parts = []
     for lo in range(0, n, _ROW_BLOCK):
         hi = min(lo + _ROW_BLOCK, n)
         u, v = block_neighbours(tree, xyz, lo, hi, r)
         counts[lo:hi] = np.bincount(u - lo, minlength=hi - lo)
-        parts.append(v.astype(np.int32 if n < np.iinfo(np.int32).max else np.int64))
+        parts.append(v.astype(idx))
         del u, v
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    indices = np.empty(int(indptr[-1]), dtype=idx)
-    pos = 0
-    for p in parts:
-        indices[pos : pos + len(p)] = p
-        pos += len(p)
+    indices = np.concatenate(parts) if parts else np.empty(0, dtype=idx)
     parts.clear()
     return Graph(indptr, indices)
+
+
+def index_dtype(n: int) -> type:
+    """The integer type of point indices below ``n``: int32 where they fit (4 bytes an
+    entry), else int64."""
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
 
 
 def estimate_nbytes(tree: cKDTree, xyz: np.ndarray, eps_km: float, sample: int = 2000,
@@ -111,18 +114,6 @@ def graph_labels(graph: Graph, weight: np.ndarray, min_weight: float) -> np.ndar
     threshold = float(min_weight) - WEIGHT_RTOL * abs(float(min_weight))
     core = wdeg >= threshold
     return _labels(graph.indptr, graph.indices, core)
-
-
-@numba.njit(cache=True)
-def _find(parent: np.ndarray, i: int) -> int:  # pragma: no cover - compiled
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        nxt = parent[i]
-        parent[i] = root
-        i = nxt
-    return root
 
 
 @numba.njit(cache=True)

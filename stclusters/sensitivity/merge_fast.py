@@ -41,7 +41,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from stclusters.cluster import _radius
-from stclusters.sensitivity.graphs import _find, block_neighbours
+from stclusters.sensitivity.graphs import block_neighbours, index_dtype
+from stclusters.unionfind import find as _find
 
 ATTACH_CANDIDATES = 32
 """Attachment candidates kept per location (the nearest); more are looked up when a
@@ -92,7 +93,7 @@ def pair_tables(xyz: np.ndarray, src: np.ndarray, link_km: float, attach_km: flo
     r_link = _radius(link_km) if link_km > 0 else -1.0
     r_att = _radius(attach_km) if attach_km > 0 else -1.0
     r = max(r_link, r_att)
-    idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    idx = index_dtype(n)
     link_n = np.zeros(n, dtype=np.int64)
     att_n = np.zeros(n, dtype=np.int64)
     att_more = np.zeros(n, dtype=bool)

@@ -16,19 +16,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from stclusters.unionfind import find as _find
 from stclusters.whdbscan.kdtree import KDTree, dist2, min_dist2
-
-
-@numba.njit(cache=True)
-def _find(parent, i):  # pragma: no cover - compiled
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        nxt = parent[i]
-        parent[i] = root
-        i = nxt
-    return root
 
 
 @numba.njit(cache=True)

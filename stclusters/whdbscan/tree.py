@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from stclusters.unionfind import find as _find
 from stclusters.whdbscan.core import WEIGHT_RTOL
 
 
@@ -46,18 +47,6 @@ class LevelTree(NamedTuple):
     weight: np.ndarray
     first_child: np.ndarray
     next_sibling: np.ndarray
-
-
-@numba.njit(cache=True)
-def _find(parent, i):  # pragma: no cover - compiled
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        nxt = parent[i]
-        parent[i] = root
-        i = nxt
-    return root
 
 
 @numba.njit(cache=True)
