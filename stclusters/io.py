@@ -197,13 +197,34 @@ class ParquetChunkWriter:
         return bool(self._atomic.__exit__(exc_type, exc, tb))
 
 
-def iter_parquet_tables(path: str | Path, chunk_rows: int, columns: list[str] | None = None
-                        ) -> Iterator[pa.Table]:
-    """The rows of a Parquet file as Arrow tables of at most ``chunk_rows`` rows, in order
-    (only ``columns`` when given); memory bounded by the chunk, not the file."""
+def iter_parquet_tables(path: str | Path, chunk_rows: int, columns: list[str] | None = None,
+                        rows: tuple[int, int] | None = None) -> Iterator[pa.Table]:
+    """The rows of a Parquet file (``rows``: only the rows ``[start, stop)``) as Arrow
+    tables of at most ``chunk_rows`` rows, in order (only ``columns`` when given); memory
+    bounded by the chunk, not the file. A range reads only the row groups that hold it."""
     pf = pq.ParquetFile(path)
-    for batch in pf.iter_batches(batch_size=max(int(chunk_rows), 1), columns=columns):
-        yield pa.Table.from_batches([batch])
+    batch_size = max(int(chunk_rows), 1)
+    if rows is None:
+        for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+            yield pa.Table.from_batches([batch])
+        return
+    start, stop = rows
+    groups, offset, pos = [], 0, None  # the row groups overlapping the range
+    for i in range(pf.metadata.num_row_groups):
+        n = pf.metadata.row_group(i).num_rows
+        if offset + n > start and offset < stop:
+            groups.append(i)
+            pos = offset if pos is None else pos
+        offset += n
+    if not groups or stop <= start:
+        return
+    for batch in pf.iter_batches(batch_size=batch_size, row_groups=groups, columns=columns):
+        lo, hi = max(start - pos, 0), min(stop - pos, batch.num_rows)
+        pos += batch.num_rows
+        if hi > lo:
+            yield pa.Table.from_batches([batch.slice(lo, hi - lo)])
+        if pos >= stop:
+            return
 
 
 def iter_parquet(path: str | Path, chunk_rows: int, columns: list[str] | None = None

@@ -30,8 +30,8 @@ from stclusters.geocode.parts import (
     source_rows,
 )
 from stclusters.geocode.pipeline import Geocoder, InstitutionOptions
-from stclusters.geocode.stream import geocode_file, iter_row_range
-from stclusters.io import read_parquet, write_csv
+from stclusters.geocode.stream import geocode_file
+from stclusters.io import iter_parquet_tables, read_parquet, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_iter_row_range_reads_a_slice_across_row_groups(tmp_path):
     pq.write_table(pa.table({"a": np.arange(100)}), path, row_group_size=13)
     for start, stop, chunk in [(0, 100, 7), (5, 50, 10), (13, 26, 3), (99, 100, 5),
                                (40, 40, 3), (90, 120, 50), (26, 27, 1)]:
-        pieces = list(iter_row_range(path, start, stop, chunk))
+        pieces = list(iter_parquet_tables(path, chunk, rows=(start, stop)))
         got = [v for t in pieces for v in t.column("a").to_pylist()]
         assert got == list(range(start, min(stop, 100)))
         assert all(0 < t.num_rows <= chunk for t in pieces)

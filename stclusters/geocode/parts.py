@@ -49,8 +49,8 @@ import pyarrow.parquet as pq
 from stclusters.errors import UserError
 from stclusters.geocode.accounting import ACCOUNTING_COLUMNS
 from stclusters.geocode.pipeline import Geocoder
-from stclusters.geocode.stream import geocode_file, iter_row_range, sum_accounting
-from stclusters.io import ParquetChunkWriter, parquet_rows
+from stclusters.geocode.stream import geocode_file, sum_accounting
+from stclusters.io import ParquetChunkWriter, iter_parquet_tables, parquet_rows
 from stclusters.progress import Progress
 
 __all__ = ["PartFiles", "PartsError", "check_part_accounting", "gather_parts", "geocode_part",
@@ -136,7 +136,7 @@ def source_rows(records: str | Path, bounds: Sequence[tuple[int, int]], chunk_ro
     if not bounds or "source" not in pq.ParquetFile(records).schema_arrow.names:
         return out
     for k, (start, stop) in enumerate(bounds):
-        for t in iter_row_range(records, start, stop, chunk_rows, columns=["source"]):
+        for t in iter_parquet_tables(records, chunk_rows, ["source"], rows=(start, stop)):
             counts = pc.value_counts(t.column("source").combine_chunks()).to_pylist()
             for c in counts:
                 if c["values"] is not None:

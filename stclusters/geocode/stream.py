@@ -39,7 +39,7 @@ from stclusters.io import ParquetChunkWriter, iter_parquet_tables, parquet_rows
 from stclusters.parallel import ordered_map, shared
 from stclusters.progress import Progress
 
-__all__ = ["KEY_INPUTS", "geocode_file", "iter_row_range", "sum_accounting"]
+__all__ = ["KEY_INPUTS", "geocode_file", "sum_accounting"]
 
 log = logging.getLogger("stclusters")
 
@@ -99,41 +99,6 @@ class _Writer:
         return bool(self.w.__exit__(*exc))
 
 
-def iter_row_range(path: str | Path, start: int, stop: int, chunk_rows: int,
-                   columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """The rows ``[start, stop)`` of a Parquet file as Arrow tables of at most
-    ``chunk_rows`` rows, in order (only ``columns`` when given): only the row groups that
-    hold them are read, a row group at a time at most."""
-    pf = pq.ParquetFile(path)
-    meta = pf.metadata
-    first, offset = [], 0  # the row groups overlapping the range, and the rows before them
-    for i in range(meta.num_row_groups):
-        n = meta.row_group(i).num_rows
-        if offset + n > start and offset < stop:
-            first.append((i, offset))
-        offset += n
-    if not first or stop <= start:
-        return
-    pos = first[0][1]
-    batches = pf.iter_batches(batch_size=max(int(chunk_rows), 1),
-                              row_groups=[i for i, _ in first], columns=columns)
-    for batch in batches:
-        lo, hi = max(start - pos, 0), min(stop - pos, batch.num_rows)
-        pos += batch.num_rows
-        if hi > lo:
-            yield pa.Table.from_batches([batch.slice(lo, hi - lo)])
-        if pos >= stop:
-            return
-
-
-def _chunks(path: Path, chunk_rows: int, rows: tuple[int, int] | None,
-            columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """The records (or the rows ``rows`` of them) in chunks of at most ``chunk_rows``."""
-    if rows is None:
-        return iter_parquet_tables(path, chunk_rows, columns=columns)
-    return iter_row_range(path, rows[0], rows[1], chunk_rows, columns=columns)
-
-
 def _collect(g: Geocoder, path: Path, chunk_rows: int, total: int,
              rows: tuple[int, int] | None = None) -> bool:
     """Pass 1; returns whether ``record_id`` rises over the whole file (or range)."""
@@ -141,7 +106,7 @@ def _collect(g: Geocoder, path: Path, chunk_rows: int, total: int,
     cols = [c for c in KEY_INPUTS if c in names]
     progress = Progress(log, "geocode: address keys", total=total)
     last, ordered = -np.inf, True
-    for chunk in (t.to_pandas() for t in _chunks(path, chunk_rows, rows, cols)):
+    for chunk in (t.to_pandas() for t in iter_parquet_tables(path, chunk_rows, cols, rows)):
         if "record_id" in chunk.columns and len(chunk):
             rid = chunk["record_id"].to_numpy()
             ordered &= bool(rid[0] > last and (len(rid) < 2 or (np.diff(rid) > 0).all()))
@@ -174,11 +139,11 @@ def _tables(records: Path, chunk_rows: int, ordered: bool, total: int,
         if rows is None:
             yield pq.read_table(records)
         else:  # the range's rows at once (its schema when it has none)
-            tables = list(iter_row_range(records, *rows, chunk_rows=max(total, 1)))
+            tables = list(iter_parquet_tables(records, max(total, 1), rows=rows))
             yield (pa.concat_tables(tables) if tables
                    else pq.ParquetFile(records).schema_arrow.empty_table())
         return
-    yield from _chunks(records, chunk_rows, rows)
+    yield from iter_parquet_tables(records, chunk_rows, rows=rows)
 
 
 def geocode_file(
