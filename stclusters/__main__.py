@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stclusters.extract.contract import ExtractError
-from stclusters.io import atomic_path, neutralise_formulas, write_csv
+from stclusters.io import write_csv, write_csv_blocks
 
 GEOCODE_HELP = """\
 Geocode a CSV of addresses offline.
@@ -107,21 +107,14 @@ def _geocode(args: argparse.Namespace) -> int:
 
 def write_demo_csv(path: str | Path, seed: int = 20240926, scale: float = 1.0,
                    block_scale: float = 1.0) -> int:
-    """Write the demo extract as CSV block by block (memory: one block); return the rows.
-
-    The bytes of :func:`stclusters.io.write_csv` (``float_format=None``) of the whole
-    frame: each block's cells neutralised the same way (:func:`neutralise_formulas`),
-    the header once. ``block_scale``: see :func:`stclusters.demo.generate_blocks`.
-    """
+    """Write the demo extract as CSV block by block (memory: one block); return the rows:
+    :func:`stclusters.io.write_csv_blocks` of the blocks, so the bytes of
+    :func:`stclusters.io.write_csv` (``float_format=None``) of the whole frame.
+    ``block_scale``: see :func:`stclusters.demo.generate_blocks`."""
     from stclusters.demo import generate_blocks
 
-    rows = 0
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        for df, _ in generate_blocks(seed, scale, block_scale=block_scale):
-            neutralise_formulas(df).to_csv(fh, index=False, header=rows == 0,
-                                           float_format=None, lineterminator="\n")
-            rows += len(df)
-    return rows
+    blocks = generate_blocks(seed, scale, block_scale=block_scale)
+    return write_csv_blocks((df for df, _ in blocks), path, float_format=None)
 
 
 def _demo(args: argparse.Namespace) -> int:
