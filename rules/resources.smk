@@ -104,7 +104,8 @@ RESOURCES = {
     # candidates a location), neighbour graphs within 1.5 GB and caches within 150 MB
     # each (stclusters/sensitivity/engine.py): 560-584 MB at the demo scale (5.9 MB of
     # inputs), 5.40 GB max_rss (5.75 GB high-water mark) at scale 166 (410 MB of inputs,
-    # 2.4 M locations; killed at 24 GB before); minutes: under 1 at the demo scale, 60 at
+    # 2.4 M locations; killed at 24 GB before), 5.58 GiB high-water on a quiet rerun of
+    # both variants; minutes: under 1 at the demo scale, 25-28 (quiet) to 60 (loaded) at
     # scale 166
     "sensitivity": {"mem": 300, "per_mb": 14, "minutes": 30, "minutes_per_mb": 0.3},
     "tables": {"mem": 200},
