@@ -62,6 +62,14 @@ GEOCODER_INPUT = dict(
     checked=ancient("results/extract/data_checks.txt"),
     code=package_code("geocode"),
 )
+# the geocoder's settings and the chunk size (geocode and geocode_part)
+GEOCODER_PARAMS = dict(
+    fuzzy_min_score=config["geocode"]["fuzzy_min_score"],
+    affiliation_min_score=config["geocode"]["affiliation_min_score"],
+    affiliation_max_km=config["geocode"]["affiliation_max_km"],
+    check_given_country=config["geocode"]["check_given_country"],
+    chunk_rows=config["stream"]["chunk_rows"],
+)
 
 
 # the geocode job's input: the records and the geocoder's tables (one job), or the records
@@ -94,11 +102,7 @@ rule geocode:
         unmatched="results/geocode/unmatched.parquet",
         accounting="results/geocode/accounting.csv",
     params:
-        fuzzy_min_score=config["geocode"]["fuzzy_min_score"],
-        affiliation_min_score=config["geocode"]["affiliation_min_score"],
-        affiliation_max_km=config["geocode"]["affiliation_max_km"],
-        check_given_country=config["geocode"]["check_given_country"],
-        chunk_rows=config["stream"]["chunk_rows"],
+        **GEOCODER_PARAMS,
     log:
         "logs/geocode.log",
     benchmark:
@@ -128,11 +132,7 @@ rule geocode_part:
     wildcard_constraints:
         part=r"\d+",
     params:
-        fuzzy_min_score=config["geocode"]["fuzzy_min_score"],
-        affiliation_min_score=config["geocode"]["affiliation_min_score"],
-        affiliation_max_km=config["geocode"]["affiliation_max_km"],
-        check_given_country=config["geocode"]["check_given_country"],
-        chunk_rows=config["stream"]["chunk_rows"],
+        **GEOCODER_PARAMS,
         parts=GEOCODE_PARTS,
     log:
         "logs/geocode_part/{part}.log",

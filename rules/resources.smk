@@ -30,6 +30,9 @@ MIN_MINUTES = 10
 # the `of` input, rows_per_scale of demo.scale); their per_mb is what grows with unique
 # address keys or locations, not with rows. "by" = the model depends on a wildcard
 # (cluster_source, DBSCAN vs HDBSCAN). Measured at scale 1, 30 and 166: docs/benchmarks.md.
+# geocoding (the geocode job and each geocode_part job; see them below)
+GEOCODE_MODEL = {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
+                 "of": "extract/records", "minutes_per_mb": 0.2}
 RESOURCES = {
     # about 0.8 GB of world tables + one block of 303k rows + one chunk: 0.80 GB at scale 1,
     # 1.33 GB at scale 30, 1.34 GB at scale 166 (50 M rows); about 2 s CPU per scale unit
@@ -52,8 +55,7 @@ RESOURCES = {
     # them at 50 M rows); records hold about 53,000 rows per MB
     # (stream.workers > 1: fuzzy queries scored by worker processes holding the names of
     # the gazetteer and a batch of queries)
-    "geocode": {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
-                "of": "extract/records", "minutes_per_mb": 0.2, "per_thread": 400,
+    "geocode": {**GEOCODE_MODEL, "per_thread": 400,
                 # stream.geocode_parts > 1: the job gathers the parts' files, one row group
                 # (a chunk of geocoded rows) at a time, single-threaded: 815 MB at 9.1 M
                 # rows in 2 or 4 parts
@@ -64,8 +66,7 @@ RESOURCES = {
     # records' MB divided by the parts) but the keys of all records: a part holds most of
     # them (at 9.1 M rows 75% in 2 parts, 54% in 4; peaks 1.91 GB and 1.45-1.82 GB
     # against 1.95 GB in one job)
-    "geocode_part": {"mem": 400, "per_chunk_mrow": 750, "rows_per_mb": 53_000, "per_mb": 6.4,
-                     "of": "extract/records", "minutes_per_mb": 0.2, "per_part": True},
+    "geocode_part": {**GEOCODE_MODEL, "per_part": True},
     # row counts per chunk: 0.88 GiB at 9.1 M rows; geocoded records about 35,000 rows/MB
     "geocode_qa": {"mem": 350, "per_chunk_mrow": 500, "rows_per_mb": 35_000},
     "population_raster": {"mem": 390, "per_mb": 12},

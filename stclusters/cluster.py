@@ -78,10 +78,16 @@ def _check_weight(weight, n: int) -> np.ndarray:
     return w
 
 
+def index_dtype(n: int) -> type:
+    """The integer type of indices below ``n``: int32 where they fit (4 bytes an entry),
+    else int64."""
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
+
+
 def _graph_from_tree(tree: cKDTree, n: int, eps_km: float) -> sparse.csr_matrix:
     """Symmetric radius graph (self loops included) from a KD-tree over xyz points."""
     pairs = tree.query_pairs(_radius(eps_km), output_type="ndarray")  # i < j, int64
-    idx_dtype = np.int32 if 2 * len(pairs) + n < np.iinfo(np.int32).max else np.int64
+    idx_dtype = index_dtype(2 * len(pairs) + n)
     i = pairs[:, 0].astype(idx_dtype)
     j = pairs[:, 1].astype(idx_dtype)
     del pairs
@@ -240,7 +246,7 @@ def _pairs_within(
     (``int64`` beyond 2^31 points).
     """
     n = len(xyz)
-    idx_dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    idx_dtype = index_dtype(n)
     n_groups = len(radii)
     r = float(radii[-1])
     r2 = [float(x) * float(x) for x in radii[:-1]]
@@ -316,7 +322,7 @@ def _cells(xyz: np.ndarray, eps_km: float) -> tuple[np.ndarray, int]:
     index of each point (0..k-1) and k.
     """
     n = len(xyz)
-    idx = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    idx = index_dtype(n)
     side = chord(min(eps_km, math.pi * EARTH_RADIUS_KM)) / math.sqrt(3.0)
     if n == 0 or not side > 0:
         return np.arange(n, dtype=idx), n

@@ -1,5 +1,6 @@
-"""Union-find's ``find`` for the numba kernels that join points into components
-(weighted HDBSCAN's trees, the sensitivity engine's DBSCAN labels and merges)."""
+"""Union-find for the numba kernels that join points into components (weighted
+HDBSCAN's trees, the sensitivity engine's DBSCAN labels and merges): ``find``, and
+``union_lowest``, which keeps the lowest index of a component as its root."""
 
 from __future__ import annotations
 
@@ -18,3 +19,14 @@ def find(parent: np.ndarray, i: int) -> int:  # pragma: no cover - compiled
         parent[i] = root
         i = nxt
     return root
+
+
+@numba.njit(cache=True)
+def union_lowest(parent: np.ndarray, i: int, j: int) -> None:  # pragma: no cover - compiled
+    """Join the components of ``i`` and ``j`` under the lower of their roots, so that a
+    component's root is its lowest index."""
+    a, b = find(parent, i), find(parent, j)
+    if a < b:
+        parent[b] = a
+    elif b < a:
+        parent[a] = b

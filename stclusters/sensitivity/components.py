@@ -60,14 +60,17 @@ def _sweep(stage: Stage, points: Sequence[Point], lg: logging.Logger) -> None:
     lg.info("sweep: %d points", len(points) - 1)
 
 
+_BOOTSTRAP_LOG_EVERY = 50  # replicates between progress lines
+
+
 def _bootstrap(stage: Stage, points: Sequence[Point], lg: logging.Logger) -> None:
     """The nominal point on each bootstrap replicate of the documents."""
-    reps = stage.settings.replicates
-    for lo in range(0, reps, 50):
+    reps, step = stage.settings.replicates, _BOOTSTRAP_LOG_EVERY
+    for lo in range(0, reps, step):
         stage.add_many("bootstrap", [Run(Point(NOMINAL), stage.counting, stage.has_vc,
-                                         replicate=b) for b in range(lo, min(lo + 50, reps))])
-        if lo + 50 < reps:
-            lg.info("bootstrap: %d of %d replicates", lo + 50, reps)
+                                         replicate=b) for b in range(lo, min(lo + step, reps))])
+        if lo + step < reps:
+            lg.info("bootstrap: %d of %d replicates", lo + step, reps)
     lg.info("bootstrap: %d replicates", stage.settings.replicates)
 
 

@@ -5,7 +5,7 @@ with their document matrix and cached HDBSCAN labels (:class:`SourceData`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy import sparse
 
+from stclusters.cluster import index_dtype
 from stclusters.io import ParquetChunkWriter
 from stclusters.locations import fold_document_blocks, weighted_rows
 
@@ -111,8 +112,7 @@ def _doc_locations(
 ) -> pd.DataFrame:
     """:func:`doc_locations` of blocks of rows that hold whole documents, in file order."""
     parts = _doc_location_parts(blocks, counting, round_deg, exclude_methods, renormalize)
-    frames = list(_frames(parts, max(len(parts.order), 1)))
-    return frames[0]
+    return next(_frames(parts, max(len(parts.order), 1)))
 
 
 def _doc_location_parts(
@@ -212,9 +212,7 @@ def _frames(parts: _Parts, rows: int) -> Iterator[pd.DataFrame]:
 
 def _arrow_schema(parts: _Parts) -> pa.Schema:
     """The Arrow schema :func:`stclusters.io.write_parquet` gives the frame."""
-    empty = _Parts(parts.sources, parts.source_dtype, parts.code[:0], parts.doc[:0],
-                   parts.loc[:0], parts.year[:0], parts.weight[:0], parts.order[:0])
-    frame = next(_frames(empty, 1))
+    frame = next(_frames(replace(parts, order=parts.order[:0]), 1))
     return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None
                                                                                      ).schema
 
@@ -370,10 +368,10 @@ def doc_matrix_file(
         counts.append(np.diff(np.append(starts, len(doc))))
         n_docs += len(starts)
         last_doc = doc[-1]
-        indices.append(col.astype(np.int32 if n_loc < np.iinfo(np.int32).max else np.int64))
+        indices.append(col.astype(index_dtype(n_loc)))
         data.append(weight.astype(np.float64, copy=False))
     nnz = int(sum(len(x) for x in data))
-    idx = np.int32 if max(nnz, n_loc, n_docs) < np.iinfo(np.int32).max else np.int64
+    idx = index_dtype(max(nnz, n_loc, n_docs))
     indptr = np.zeros(n_docs + 1, dtype=idx)
     if n_docs:
         np.cumsum(np.concatenate([np.asarray(c, dtype=np.int64).ravel() for c in counts]),

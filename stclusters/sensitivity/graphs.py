@@ -19,10 +19,12 @@ import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
-from stclusters.cluster import WEIGHT_RTOL, _radius, _weighted_degree
+from stclusters.cluster import WEIGHT_RTOL, _radius, _weighted_degree, index_dtype
 from stclusters.unionfind import find as _find
+from stclusters.unionfind import union_lowest
 
-_ROW_BLOCK = 1 << 13  # rows per block when listing neighbours
+ROW_BLOCK = 1 << 13
+"""Rows per block when listing neighbours (radius graphs, the pair tables)."""
 
 
 @dataclass
@@ -71,8 +73,8 @@ def radius_graph(xyz: np.ndarray, eps_km: float, tree: cKDTree | None = None) ->
     idx = index_dtype(n)
     counts = np.zeros(n, dtype=np.int64)
     parts = []
-    for lo in range(0, n, _ROW_BLOCK):
-        hi = min(lo + _ROW_BLOCK, n)
+    for lo in range(0, n, ROW_BLOCK):
+        hi = min(lo + ROW_BLOCK, n)
         u, v = block_neighbours(tree, xyz, lo, hi, r)
         counts[lo:hi] = np.bincount(u - lo, minlength=hi - lo)
         parts.append(v.astype(idx))
@@ -82,12 +84,6 @@ def radius_graph(xyz: np.ndarray, eps_km: float, tree: cKDTree | None = None) ->
     indices = np.concatenate(parts) if parts else np.empty(0, dtype=idx)
     parts.clear()
     return Graph(indptr, indices)
-
-
-def index_dtype(n: int) -> type:
-    """The integer type of point indices below ``n``: int32 where they fit (4 bytes an
-    entry), else int64."""
-    return np.int32 if n < np.iinfo(np.int32).max else np.int64
 
 
 def estimate_nbytes(tree: cKDTree, xyz: np.ndarray, eps_km: float, sample: int = 2000,
@@ -128,13 +124,7 @@ def _labels(indptr: np.ndarray, indices: np.ndarray, core: np.ndarray
             for k in range(indptr[i], indptr[i + 1]):
                 j = indices[k]
                 if j > i and core[j]:
-                    a = _find(parent, i)
-                    b = _find(parent, j)
-                    if a != b:
-                        if a < b:
-                            parent[b] = a
-                        else:
-                            parent[a] = b
+                    union_lowest(parent, i, j)
     labels = np.full(n, -1, dtype=np.int64)
     number = np.full(n, -1, dtype=np.int64)
     nxt = 0

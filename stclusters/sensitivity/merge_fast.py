@@ -40,9 +40,10 @@ import numba
 import numpy as np
 from scipy.spatial import cKDTree
 
-from stclusters.cluster import _radius
-from stclusters.sensitivity.graphs import block_neighbours, index_dtype
+from stclusters.cluster import _radius, index_dtype
+from stclusters.sensitivity.graphs import ROW_BLOCK, block_neighbours
 from stclusters.unionfind import find as _find
+from stclusters.unionfind import union_lowest
 
 ATTACH_CANDIDATES = 32
 """Attachment candidates kept per location (the nearest); more are looked up when a
@@ -99,9 +100,8 @@ def pair_tables(xyz: np.ndarray, src: np.ndarray, link_km: float, attach_km: flo
     att_more = np.zeros(n, dtype=bool)
     links, atts = [], []
     tree = cKDTree(xyz) if n >= 2 and r >= 0 else None
-    block = 1 << 13
-    for lo in range(0, n if tree is not None else 0, block):
-        hi = min(lo + block, n)
+    for lo in range(0, n if tree is not None else 0, ROW_BLOCK):
+        hi = min(lo + ROW_BLOCK, n)
         u, v = block_neighbours(tree, xyz, lo, hi, r)
         d = _distance(xyz, u, v)
         lv, ln, av, an, more = _block_tables(u, v, d, src, r_link, r_att, candidates, lo, hi)
@@ -215,12 +215,7 @@ def _link_components(link_ptr: np.ndarray, link_v: np.ndarray, member: np.ndarra
             for k in range(link_ptr[u], link_ptr[u + 1]):
                 v = link_v[k]
                 if member[v]:
-                    x = _find(parent, node[u])
-                    y = _find(parent, node[v])
-                    if x < y:
-                        parent[y] = x
-                    elif y < x:
-                        parent[x] = y
+                    union_lowest(parent, node[u], node[v])
     comp = np.full(n_nodes, -1, dtype=np.int64)
     nxt = 0
     for i in range(n_nodes):
